@@ -1,0 +1,56 @@
+# kmm front door: `make run` runs the main job, `make test` runs the test suite.
+# CMake does the building underneath, in build/ (and build-asan/, build-tsan/ for the
+# sanitizer suites). Missing build tools are installed by scripts/deps.sh (apt-get as
+# root) or it prints the exact command to run.
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+# What `make test` runs: everything but the slow labels, which have their own targets.
+CTEST_FAST = -LE '^(stress|fuzz|bench)$$'
+CTEST = ctest --output-on-failure -j $(JOBS)
+
+.PHONY: all deps run test test-asan test-tsan test-stress test-all bench install clean format
+
+all: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@sh scripts/deps.sh
+
+run: all
+	@./scripts/run.sh $(BUILD)
+
+test: all
+	cd $(BUILD) && $(CTEST) $(CTEST_FAST)
+
+test-stress: all
+	cd $(BUILD) && $(CTEST) -L stress
+
+test-all: all
+	cd $(BUILD) && $(CTEST)
+
+test-asan: deps
+	@cmake -S . -B build-asan -DKMM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(CTEST) $(CTEST_FAST)
+
+test-tsan: deps
+	@cmake -S . -B build-tsan -DKMM_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 $(CTEST) $(CTEST_FAST)
+
+bench: all
+	@./scripts/bench.sh $(BUILD)
+
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i src/*.c src/*.h src/port/*.c include/*.h include/linux/*.h tests/*.c tests/*.h bench/*.c
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmm.h - kmm's own API: configuration, reports and statistics.
+ *
+ * Nothing needs to be called first: the first allocation initialises kmm with the
+ * defaults, overridden by environment variables:
+ *   KMM_SLAB=slub|slab|slob   slab back-end (default slub)
+ *   KMM_RAM=<size>            RAM to manage, e.g. 512M, 4G (default: host memory)
+ *   KMM_NR_CPUS=<n>           CPUs (default: host CPUs)
+ *   KMM_DEBUG=<slab_debug>    the kernel's slab_debug syntax
+ *   KMM_LAYOUT=x86_64|x86_32  zone layout (default x86_64)
+ *   KMM_NODES=<n>             NUMA nodes (default 1)
+ *   KMM_MIN_FREE_KBYTES=<n>   vm.min_free_kbytes (default: computed as the kernel does)
+ *   KMM_PAGE_REPORTING=0|1    return freed max-order blocks to the host (default 1)
+ *   KMM_FAILSLAB=..., KMM_FAIL_PAGE_ALLOC=...   fault injection, kernel boot syntax
+ * kmm_init() with a configuration, called before any allocation, chooses otherwise;
+ * the environment still wins over a field left at zero/NULL.
+ */
+#ifndef KMM_H
+#define KMM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kmm_config {
+	const char *slab;	       /* "slub", "slab" or "slob"; NULL: default */
+	unsigned long long ram;	       /* bytes; 0: default */
+	unsigned int nr_cpus;	       /* 0: default */
+	const char *debug;	       /* slab_debug string; NULL: none */
+	const char *layout;	       /* "x86_64" or "x86_32"; NULL: default */
+	unsigned int nr_nodes;	       /* 0: default (1) */
+	unsigned long min_free_kbytes; /* 0: computed */
+	int page_reporting;	       /* 0: default (on), 1: on, -1: off */
+};
+
+/*
+ * Initialise kmm with @config (NULL: defaults and environment). Returns 0, -EBUSY
+ * (22 is EINVAL, 16 EBUSY: the kernel's numbers, negated) if kmm is already running, or
+ * -EINVAL for a bad configuration (with a message on stderr).
+ */
+int kmm_init(const struct kmm_config *config);
+
+/* The configuration in force (after defaults and environment); kmm initialises if needed. */
+const struct kmm_config *kmm_config_get(void);
+
+/*
+ * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
+ * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat". Returns 0, or -ENOENT
+ * (-2) for an unknown name. The freestanding form hands text to @emit in pieces.
+ */
+int kmm_report_write(const char *name, void (*emit)(void *ctx, const char *text, size_t len),
+		     void *ctx);
+
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+#include <stdio.h>
+int kmm_report(FILE *out, const char *name);
+#endif
+
+/* Names of all reports, NULL-terminated. */
+extern const char *const kmm_report_names[];
+
+/* Page allocator figures, in pages. */
+struct kmm_page_stats {
+	unsigned long total;	 /* managed pages */
+	unsigned long free;	 /* in the buddy free lists */
+	unsigned long pcp;	 /* on per-CPU lists */
+	unsigned long reserved;	 /* totalreserve_pages */
+	unsigned long allocated; /* handed out and not yet freed */
+};
+void kmm_page_stats(struct kmm_page_stats *stats);
+
+/*
+ * Check the buddy allocator's invariants: every free block naturally aligned, in the
+ * right zone and list, counts consistent. Returns the number of problems found (each
+ * printed as a kernel-style message); 0 when all is well.
+ */
+int kmm_check_page_alloc(void);
+
+/* Run fn(arg) on the calling thread "in hardirq context" (in_interrupt() is true). */
+void kmm_run_in_interrupt(void (*fn)(void *arg), void *arg);
+
+/* Give all free max-order blocks back to the host now (free page reporting). */
+unsigned long kmm_page_reporting_flush(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KMM_H */

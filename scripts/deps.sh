@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install what kmm needs to build and test, or say exactly how. Quiet when all is there.
+# Packages: compiler and build tools, liblzma and zlib (trace reading), valgrind (bench).
+set -e
+need=""
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v c++ >/dev/null 2>&1 || need="$need g++"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v cmake >/dev/null 2>&1 || need="$need cmake"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+[ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
+[ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
+[ -n "$need" ] || exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "kmm: installing build dependencies:$need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+else
+	echo "kmm: missing build dependencies:$need" >&2
+	echo "kmm: run: sudo apt-get install -y$need" >&2
+	exit 1
+fi

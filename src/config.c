@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - kmm's configuration and start-up: defaults, environment variables, the
+ * kmm_init() entry point, and initialisation on first use.
+ *
+ * Every environment variable is read here and nowhere else. Initialisation runs once:
+ * the first caller takes init_lock and brings up the page allocator (and, as later
+ * layers arrive, the slab layer and vmalloc); every other caller that arrives meanwhile
+ * waits on the same lock. kmm_initialised becomes 1 (release) only when everything is
+ * ready, so the fast check in kmm_ensure_init() is one acquire load.
+ */
+#include "internal.h"
+
+#define EINVAL 22
+#define EBUSY  16
+
+struct kmm_config kmm_cfg;
+unsigned int nr_cpu_ids = 1;
+_Atomic int kmm_initialised;
+static spinlock_t init_lock = SPIN_LOCK_UNLOCKED;
+static bool init_in_progress;
+
+unsigned long long memparse(const char *s, const char **end)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (!s || *p < '0' || *p > '9') {
+		if (end)
+			*end = s;
+		return 0;
+	}
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (unsigned long long)(*p++ - '0');
+	switch (*p) {
+	case 'E':
+	case 'e':
+		v <<= 10; /* fall through */
+	case 'P':
+	case 'p':
+		v <<= 10; /* fall through */
+	case 'T':
+	case 't':
+		v <<= 10; /* fall through */
+	case 'G':
+	case 'g':
+		v <<= 10; /* fall through */
+	case 'M':
+	case 'm':
+		v <<= 10; /* fall through */
+	case 'K':
+	case 'k':
+		v <<= 10;
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (end)
+		*end = p;
+	return v;
+}
+
+static unsigned long parse_ulong(const char *s, bool *ok)
+{
+	const char *end;
+	unsigned long long v = memparse(s, &end);
+
+	*ok = s && end != s && *end == '\0';
+	return (unsigned long)v;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = port_getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+/* Environment overrides fields the caller left unset; then defaults fill the rest. */
+static int config_resolve(struct kmm_config *c)
+{
+	const char *v;
+	bool ok = true;
+
+	c->slab = env_or("KMM_SLAB", c->slab ? c->slab : "slub");
+	if (strcmp(c->slab, "slub") && strcmp(c->slab, "slab") && strcmp(c->slab, "slob")) {
+		pr_err("kmm: KMM_SLAB=%s: expected slub, slab or slob\n", c->slab);
+		return -EINVAL;
+	}
+	if (!c->ram && (v = port_getenv("KMM_RAM")) && *v) {
+		c->ram = memparse(v, NULL);
+		if (!c->ram) {
+			pr_err("kmm: KMM_RAM=%s: expected a size such as 512M or 4G\n", v);
+			return -EINVAL;
+		}
+	}
+	if (!c->ram)
+		c->ram = port_default_ram_bytes();
+	if (c->ram < (16ULL << 20)) {
+		pr_err("kmm: RAM of %llu bytes is too small: at least 16M\n", c->ram);
+		return -EINVAL;
+	}
+	if (!c->nr_cpus && (v = port_getenv("KMM_NR_CPUS")) && *v) {
+		c->nr_cpus = (unsigned int)parse_ulong(v, &ok);
+		if (!ok || !c->nr_cpus || c->nr_cpus > 4096) {
+			pr_err("kmm: KMM_NR_CPUS=%s: expected 1..4096\n", v);
+			return -EINVAL;
+		}
+	}
+	if (!c->nr_cpus)
+		c->nr_cpus = port_nr_host_cpus();
+	if (!c->debug)
+		c->debug = port_getenv("KMM_DEBUG");
+	c->layout = env_or("KMM_LAYOUT", c->layout ? c->layout : "x86_64");
+	if (strcmp(c->layout, "x86_64")) {
+		pr_err("kmm: KMM_LAYOUT=%s: only x86_64 is available\n", c->layout);
+		return -EINVAL;
+	}
+	if (!c->nr_nodes && (v = port_getenv("KMM_NODES")) && *v) {
+		c->nr_nodes = (unsigned int)parse_ulong(v, &ok);
+		if (!ok || c->nr_nodes != 1) {
+			pr_err("kmm: KMM_NODES=%s: only 1 node is available\n", v);
+			return -EINVAL;
+		}
+	}
+	if (!c->nr_nodes)
+		c->nr_nodes = 1;
+	if (!c->min_free_kbytes && (v = port_getenv("KMM_MIN_FREE_KBYTES")) && *v) {
+		c->min_free_kbytes = parse_ulong(v, &ok);
+		if (!ok) {
+			pr_err("kmm: KMM_MIN_FREE_KBYTES=%s: expected a number\n", v);
+			return -EINVAL;
+		}
+	}
+	if (!c->page_reporting && (v = port_getenv("KMM_PAGE_REPORTING")) && *v)
+		c->page_reporting = strcmp(v, "0") ? 1 : -1;
+	if (!c->page_reporting)
+		c->page_reporting = 1;
+	return 0;
+}
+
+static int kmm_bring_up(void)
+{
+	int err = page_alloc_init();
+
+	if (err)
+		return err;
+	atomic_store_explicit(&kmm_initialised, 1, memory_order_release);
+	return 0;
+}
+
+int kmm_init(const struct kmm_config *config)
+{
+	struct kmm_config c = { 0 };
+	int err;
+
+	if (config)
+		c = *config;
+	spin_lock(&init_lock);
+	if (atomic_load_explicit(&kmm_initialised, memory_order_acquire) || init_in_progress) {
+		spin_unlock(&init_lock);
+		return -EBUSY;
+	}
+	err = config_resolve(&c);
+	if (!err) {
+		init_in_progress = true;
+		kmm_cfg = c;
+		nr_cpu_ids = c.nr_cpus;
+		err = kmm_bring_up();
+		init_in_progress = err == 0;
+	}
+	spin_unlock(&init_lock);
+	return err;
+}
+
+void kmm_init_slow(void)
+{
+	int err = kmm_init(NULL);
+
+	if (err && err != -EBUSY) {
+		pr_emerg("kmm: initialisation failed (%d)\n", err);
+		port_panic();
+	}
+	/* -EBUSY: another thread finished it while we waited for init_lock */
+}
+
+const struct kmm_config *kmm_config_get(void)
+{
+	kmm_ensure_init();
+	return &kmm_cfg;
+}

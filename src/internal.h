@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - declarations shared between kmm's core files, grouped by the file that
+ * owns them (the kernel's mm/internal.h). Everything not listed here is static to its
+ * file. Public API lives in include/; the platform contract in port.h.
+ */
+#ifndef KMM_INTERNAL_H
+#define KMM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include <kmm.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+
+#include "lock.h"
+#include "mmzone.h"
+#include "port.h"
+
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define min(a, b)	 ((a) < (b) ? (a) : (b))
+#define max(a, b)	 ((a) > (b) ? (a) : (b))
+#define clamp(v, lo, hi) min(max(v, lo), hi)
+#define ALIGN(x, a)	 (((x) + (a)-1) & ~((__typeof__(x))(a)-1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
+#define READ_ONCE(x)	 (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/*
+ * The compiler needs these even when freestanding (it emits calls to them); every C
+ * library and every kernel has them. Declared here so that the core includes no libc.
+ */
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* ---- config.c: configuration and start-up --------------------------------------- */
+
+/* The configuration in force; valid once kmm_ready() is true. */
+extern struct kmm_config kmm_cfg;
+extern unsigned int nr_cpu_ids; /* emulated CPUs */
+extern _Atomic int kmm_initialised;
+void kmm_init_slow(void);
+/* Initialise on first use: every public entry point that needs the allocator calls it. */
+static inline void kmm_ensure_init(void)
+{
+	if (__builtin_expect(!atomic_load_explicit(&kmm_initialised, memory_order_acquire), 0))
+		kmm_init_slow();
+}
+/* Parse "512M", "4G", "1048576" into bytes; 0 on a malformed string. */
+unsigned long long memparse(const char *s, const char **end);
+/* The emulated CPU of the caller, 0..nr_cpu_ids-1. */
+static inline unsigned int smp_processor_id(void)
+{
+	return port_cpu_id() % nr_cpu_ids;
+}
+
+/* ---- printk.c: kernel log ---------------------------------------------------------- */
+
+int vprintk(const char *fmt, va_list args);
+int scnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
+/* The kernel's taint bits (include/linux/panic.h) that kmm sets. */
+#define TAINT_BAD_PAGE 5
+#define TAINT_DIE      7
+#define TAINT_WARN     9
+/* Taint the "kernel": later dump_stack() headers say "Tainted: ...", as the kernel's. */
+void add_taint(unsigned int flag);
+
+/* ---- report.c: /proc-style reports ------------------------------------------------- */
+
+/* Minimal seq_file: reports write through seq_printf into the caller's sink. */
+struct seq_file {
+	void (*emit)(void *ctx, const char *text, size_t len);
+	void *ctx;
+};
+void seq_printf(struct seq_file *m, const char *fmt, ...) __printf(2, 3);
+void seq_puts(struct seq_file *m, const char *s);
+void seq_putc(struct seq_file *m, char c);
+
+/* ---- vmstat.c: buddyinfo, pagetypeinfo, zoneinfo, vmstat ----------------------------- */
+
+void vmstat_show_buddyinfo(struct seq_file *m);
+void vmstat_show_pagetypeinfo(struct seq_file *m);
+void vmstat_show_zoneinfo(struct seq_file *m);
+void vmstat_show_vmstat(struct seq_file *m);
+/* Sum of one event over all CPUs and zones. */
+unsigned long vm_event_sum(enum vm_event_item item);
+/* Count an event outside any pcp lock. */
+void vm_event_add_global(enum vm_event_item item, unsigned long delta);
+
+/* ---- meminfo.c ------------------------------------------------------------------------ */
+
+void meminfo_show(struct seq_file *m);
+
+/* ---- debug.c: GFP flag names, page dumps ----------------------------------------------- */
+
+/* Write flags as the kernel's %pGg: "GFP_KERNEL|__GFP_ZERO" (or "0x..." for unknown bits). */
+int gfp_flags_snprint(char *buf, size_t size, gfp_t gfp);
+void dump_page(const struct page *page, const char *reason);
+
+/* ---- context.c: emulated kernel context --------------------------------------------- */
+
+/* Per-thread state kept in the port's task area. */
+struct kmm_task {
+	unsigned int preempt_count;
+	unsigned int irqs_disabled;
+	unsigned int flags; /* PF_* */
+	unsigned int reclaim_depth;
+	unsigned long fail_nth; /* fault injection: fail the Nth next call (0: off) */
+};
+#define PF_MEMALLOC 0x00000800 /* the thread is reclaiming: allocations dig into reserves */
+#define PF_KSWAPD   0x00020000
+_Static_assert(sizeof(struct kmm_task) <= PORT_TASK_AREA_SIZE, "task area too small");
+static inline struct kmm_task *current_task(void)
+{
+	return (struct kmm_task *)port_task_area();
+}
+/* May the caller block? Not with a preempt count (atomic, irq) or with irqs disabled. */
+bool kmm_context_may_sleep(void);
+
+/* ---- page_alloc.c: the buddy allocator -------------------------------------------------- */
+
+/* alloc_flags: how deep into the reserves an allocation may go (kernel values). */
+#define ALLOC_WMARK_MIN	    WMARK_MIN
+#define ALLOC_WMARK_LOW	    WMARK_LOW
+#define ALLOC_WMARK_HIGH    WMARK_HIGH
+#define ALLOC_NO_WATERMARKS 0x04 /* don't check watermarks at all */
+#define ALLOC_WMARK_MASK    (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM	    0x08
+#define ALLOC_NON_BLOCK	    0x10 /* caller cannot block: may dip into reserves */
+#define ALLOC_MIN_RESERVE   0x20 /* __GFP_HIGH: may use half of the min reserve */
+#define ALLOC_CPUSET	    0x40
+#define ALLOC_CMA	    0x80
+#define ALLOC_NOFRAGMENT    0x100
+#define ALLOC_HIGHATOMIC    0x200 /* may use (and create) the high-order atomic reserve */
+#define ALLOC_KSWAPD	    0x800 /* wake kswapd: the value of __GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES	    (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+_Static_assert(ALLOC_MIN_RESERVE == ___GFP_HIGH, "gfp_to_alloc_flags copies the bit");
+_Static_assert(ALLOC_KSWAPD == ___GFP_KSWAPD_RECLAIM, "gfp_to_alloc_flags copies the bit");
+
+#define MAX_RECLAIM_RETRIES 16
+
+extern pg_data_t node_data_storage[MAX_NUMNODES];
+extern unsigned long totalram_pages_count;
+extern unsigned long totalreserve_pages;
+extern int min_free_kbytes;
+extern int watermark_scale_factor;
+extern int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES];
+/* mm_init.c: set up RAM, mem_map, nodes and zones; called once by config.c. */
+int page_alloc_init(void);
+/* page_alloc.c, for mm_init.c: a free block of the initial RAM, and the rest of start-up. */
+void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int order);
+int page_alloc_init_late(void);
+void setup_per_zone_wmarks(void);
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
+		       unsigned int alloc_flags);
+/* Pages on per-CPU lists, all zones. */
+unsigned long pcp_pages_count(void);
+void page_alloc_fork_prepare(void);
+void page_alloc_fork_parent(void);
+void page_alloc_fork_child(void);
+static inline struct zone *page_zone(const struct page *page)
+{
+	return &NODE_DATA(page_to_nid(page))->node_zones[page_zonenum(page)];
+}
+static inline pg_data_t *page_pgdat(const struct page *page)
+{
+	return NODE_DATA(page_to_nid(page));
+}
+static inline unsigned long totalram_pages(void)
+{
+	return totalram_pages_count;
+}
+
+/* For page_reporting.c (zone->lock held). */
+struct page *page_alloc_isolate_unreported(struct zone *zone, unsigned int order, int *mt_out);
+void page_alloc_putback_reported(struct zone *zone, struct page *page, unsigned int order, int mt);
+
+/* ---- vmscan.c: reclaim and kswapd ------------------------------------------------------ */
+
+void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, enum zone_type highest_zoneidx);
+/* Direct reclaim: run the shrinkers for the caller; returns objects freed. */
+unsigned long try_to_free_pages(struct zonelist *zonelist, int order, gfp_t gfp_mask);
+/* Start kswapd for a node (idempotent); forget it in a forked child. */
+int kswapd_run(int nid);
+void kswapd_stop(int nid);
+void kswapd_forget(int nid);
+
+/* ---- shrinker.c ---------------------------------------------------------------------------- */
+
+/* Run every registered shrinker once for @gfp_mask; returns objects freed. */
+unsigned long shrink_slab(gfp_t gfp_mask, int nid, int priority);
+
+/* ---- oom_kill.c ------------------------------------------------------------------------------ */
+
+/* Call the OOM notifier chain; returns the pages the notifiers say they freed. */
+unsigned long out_of_memory_notify(void);
+
+/* ---- page_reporting.c ---------------------------------------------------------------------- */
+
+/* A block of @order was freed (zone->lock held): count it if it is reportable. */
+void page_reporting_notify_free(unsigned int order);
+/* After dropping zone->lock: wake the reporting worker if enough is pending. */
+void page_reporting_kick_slow(void);
+extern _Atomic int page_reporting_pending;
+static inline void page_reporting_kick(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&page_reporting_pending, memory_order_relaxed),
+			     0))
+		page_reporting_kick_slow();
+}
+void page_reporting_init(void);
+void page_reporting_forget(void);
+/* Report every unreported free block now; returns the pages given back. */
+unsigned long page_reporting_process(void);
+
+/* ---- slub.c: geometry ----------------------------------------------------------------- */
+
+/*
+ * A SLUB cache's layout as mm/slub.c computes it at kmem_cache_create() time: object
+ * size and alignment, where the free pointer and the debug metadata go, the slab order
+ * and how many objects a slab holds, and the partial-list limits. The front end fills
+ * the arguments, the back end copies the result into its struct kmem_cache.
+ */
+
+/* Boot options slab_min_order=, slab_max_order=, slab_min_objects=, slab_debug=O. */
+struct slub_order_params {
+	unsigned int min_order; /* default 0 */
+	/* Default PAGE_ALLOC_COSTLY_ORDER (3); min_order <= max_order <= MAX_PAGE_ORDER. */
+	unsigned int max_order;
+	unsigned int min_objects; /* 0: 4 * (fls(nr_cpus) + 1) */
+	/* slab_debug=O: drop the debug metadata if it raises the minimum order. */
+	bool disable_higher_order_debug;
+};
+
+struct slub_geometry_args {
+	unsigned int object_size; /* kmem_cache_create()'s size: 1..KMALLOC_MAX_SIZE */
+	/* Requested alignment, 0 or a power of two. A final one given back yields itself. */
+	unsigned int align;
+	slab_flags_t flags; /* SLAB_*, with slab_debug= already applied */
+	bool has_ctor;
+	/* kmem_cache_args: a word inside the object for the free pointer (TYPESAFE_BY_RCU). */
+	bool use_freeptr_offset;
+	unsigned int freeptr_offset;
+	unsigned int nr_cpus;	      /* num_present_cpus(): sets the objects wanted per slab */
+	unsigned int nr_cpu_ids;      /* possible CPUs, counted if nr_cpus <= 1 (0: nr_cpus) */
+	unsigned int cache_line_size; /* for SLAB_HWCACHE_ALIGN; 0: L1_CACHE_BYTES (64) */
+	const struct slub_order_params *params; /* NULL: the kernel's defaults */
+};
+
+/*
+ * The kmem_cache fields of the same names. One object takes `size` bytes of the slab:
+ *   [left red zone][object, word-rounded][right red zone word]   <- inuse ends here
+ *   [free pointer, unless inside the object][2 struct track][kmalloc request size]
+ *   [padding word][padding to align]
+ * where the parts after the object exist only with the flags that need them.
+ */
+struct slub_geometry {
+	/* In effect: __OBJECT_POISON set or cleared, metadata flags dropped by slab_debug=O. */
+	slab_flags_t flags;
+	unsigned int object_size;
+	unsigned int size;	   /* slab_size: the stride between objects, multiple of align */
+	unsigned int align;	   /* calculate_alignment(): power of two >= ARCH_SLAB_MINALIGN */
+	unsigned int inuse;	   /* object plus right red zone: where the metadata begins */
+	unsigned int offset;	   /* the free pointer's offset; >= inuse: outside the object */
+	unsigned int red_left_pad; /* left red zone before each object (SLAB_RED_ZONE) */
+	unsigned int order;	   /* s->oo: the slab order wanted, and the objects per slab */
+	unsigned int objects;
+	unsigned int min_order; /* s->min: the fallback when that order cannot be had */
+	unsigned int min_objects;
+	unsigned long min_partial;	/* empty slabs kept on a node's partial list */
+	unsigned int cpu_partial;	/* objects on per-CPU partial slabs (0 for debug caches) */
+	unsigned int cpu_partial_slabs; /* the same limit in slabs, taken as half full */
+};
+
+/* Fill @out for a cache created with @args: 0, or -EINVAL where the kernel refuses. */
+int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_geometry *out);
+
+/* mm/slab.h: the flags that make a cache a debug cache (no lockless fast path). */
+#define SLAB_DEBUG_FLAGS \
+	(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS)
+/* mm/slab.h: SLUB-internal flags in the same word. */
+#define __OBJECT_POISON	 __SLAB_FLAG_BIT(_SLAB_OBJECT_POISON) /* poison the object itself */
+#define __CMPXCHG_DOUBLE __SLAB_FLAG_BIT(_SLAB_CMPXCHG_DOUBLE)
+/*
+ * sizeof(struct track) in the debug metadata, as x86-64 with CONFIG_STACKDEPOT has it
+ * (addr, stack depot handle, cpu, pid, 4 bytes of padding, when). The debug code's
+ * struct track must have this size for the geometry to stay the kernel's.
+ */
+#define SLUB_TRACK_SIZE 32
+
+#endif /* KMM_INTERNAL_H */

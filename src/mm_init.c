@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_init.c - bringing up the memory model (the kernel's mm/mm_init.c): RAM from the
+ * port, mem_map, nodes and zones, zonelists, per-CPU page lists, and handing every free
+ * frame to the buddy allocator.
+ *
+ * The cost of start-up does not grow with RAM beyond one step per max-order block: the
+ * struct pages of a block are not initialised up front (mem_map is zero-filled and
+ * populated lazily by the port); only the head page of each free block is written, and
+ * a page's own struct is set up when the allocator first hands it out or splits a block
+ * around it. Free RAM that was never touched is already "reported" (not backed by the
+ * host), so the initial blocks carry PG_reported.
+ */
+#include "internal.h"
+
+#define ENOMEM 12
+
+/* x86-64 zone boundaries */
+#define DMA_END_PFN   ((16UL << 20) >> PAGE_SHIFT)
+#define DMA32_END_PFN ((4UL << 30) >> PAGE_SHIFT)
+
+unsigned long page_offset_base;
+struct page *mem_map;
+unsigned long max_pfn;
+unsigned long max_low_pfn;
+
+const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
+						       "HighAtomic", "Isolate" };
+
+pg_data_t node_data_storage[MAX_NUMNODES];
+pg_data_t *node_data[MAX_NUMNODES];
+int nr_online_nodes;
+
+static void zone_init_free_lists(struct zone *zone)
+{
+	for (int order = 0; order < NR_PAGE_ORDERS; order++) {
+		for (int t = 0; t < MIGRATE_TYPES; t++)
+			INIT_LIST_HEAD(&zone->free_area[order].free_list[t]);
+		zone->free_area[order].nr_free = 0;
+	}
+}
+
+/* All pageblocks start MOVABLE, as the kernel's memmap_init leaves them. */
+static int zone_init_pageblocks(struct zone *zone)
+{
+	unsigned long nr_blocks = (zone->spanned_pages + pageblock_nr_pages - 1) >> pageblock_order;
+
+	zone->pageblock_mt = port_metadata_alloc(nr_blocks ? nr_blocks : 1);
+	if (!zone->pageblock_mt)
+		return -ENOMEM;
+	memset(zone->pageblock_mt, MIGRATE_MOVABLE, nr_blocks);
+	return 0;
+}
+
+static int zone_init_pcp(struct zone *zone)
+{
+	zone->per_cpu_pageset = port_metadata_alloc(sizeof(struct per_cpu_pages) * nr_cpu_ids);
+	if (!zone->per_cpu_pageset)
+		return -ENOMEM;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+		for (int i = 0; i < NR_PCP_LISTS; i++)
+			INIT_LIST_HEAD(&pcp->lists[i]);
+	}
+	return 0;
+}
+
+static int init_zone(pg_data_t *pgdat, enum zone_type idx, unsigned long start, unsigned long end)
+{
+	struct zone *zone = &pgdat->node_zones[idx];
+
+	zone->zone_pgdat = pgdat;
+	zone->name = zone_names[idx];
+	zone->zone_idx = idx;
+	zone->zone_start_pfn = start;
+	zone->spanned_pages = end > start ? end - start : 0;
+	zone->present_pages = zone->spanned_pages;
+	spin_lock_init(&zone->lock);
+	zone_init_free_lists(zone);
+	if (!zone->spanned_pages)
+		return 0;
+	if (zone_init_pageblocks(zone) || zone_init_pcp(zone))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Zone fallback order within a node: the highest populated zone first. */
+static void build_zonelists(pg_data_t *pgdat)
+{
+	struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	struct zoneref *nf = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
+
+	for (int i = MAX_NR_ZONES - 1; i >= 0; i--) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		if (!populated_zone(zone))
+			continue;
+		*z++ = (struct zoneref){ zone, i };
+		*nf++ = (struct zoneref){ zone, i };
+		pgdat->nr_zones = max(pgdat->nr_zones, i + 1);
+	}
+	*z = (struct zoneref){ NULL, 0 };
+	*nf = (struct zoneref){ NULL, 0 };
+}
+
+static int init_node(int nid, unsigned long start, unsigned long end)
+{
+	pg_data_t *pgdat = &node_data_storage[nid];
+	static const unsigned long bounds[MAX_NR_ZONES] = {
+		[ZONE_DMA] = DMA_END_PFN, [ZONE_DMA32] = DMA32_END_PFN, [ZONE_NORMAL] = ~0UL,
+		[ZONE_HIGHMEM] = ~0UL,	  [ZONE_MOVABLE] = ~0UL,
+	};
+	unsigned long zstart = start;
+
+	node_data[nid] = pgdat;
+	pgdat->node_id = nid;
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+	pgdat->node_present_pages = end - start;
+	for (int i = 0; i < MAX_NR_ZONES; i++) {
+		unsigned long zend = min(bounds[i], end);
+		int err;
+
+		/* The x86-64 layout has no highmem and no movable zone */
+		if (i == ZONE_HIGHMEM || i == ZONE_MOVABLE)
+			zend = zstart;
+		err = init_zone(pgdat, (enum zone_type)i, zstart, max(zstart, zend));
+		if (err)
+			return err;
+		zstart = max(zstart, zend);
+	}
+	build_zonelists(pgdat);
+	return 0;
+}
+
+/*
+ * Hand [start, end) of @zone to the buddy allocator in the largest naturally aligned
+ * blocks, as memblock_free_all() does. Blocks fit wholly in the zone, so no merging is
+ * needed.
+ */
+static void zone_free_range(struct zone *zone, unsigned long start, unsigned long end)
+{
+	unsigned long pfn = start;
+
+	while (pfn < end) {
+		unsigned int order = MAX_PAGE_ORDER;
+
+		while (order && ((pfn & ((1UL << order) - 1)) || pfn + (1UL << order) > end))
+			order--;
+		buddy_free_initial_block(zone, pfn, order);
+		pfn += 1UL << order;
+	}
+}
+
+/* pfn 0 stays reserved, as on a PC: a physical address of zero is never handed out. */
+static void reserve_low_pages(void)
+{
+	struct page *page = pfn_to_page(0);
+
+	page->flags |= 1UL << PG_reserved;
+	set_page_count(page, 1);
+}
+
+int page_alloc_init(void)
+{
+	struct port_ram ram;
+	int err = port_ram_init(kmm_cfg.ram, &ram);
+
+	if (err)
+		return err;
+	page_offset_base = (unsigned long)ram.direct_map;
+	max_pfn = ram.nr_pages;
+	max_low_pfn = max_pfn;
+	mem_map = port_metadata_alloc(max_pfn * sizeof(struct page));
+	if (!mem_map)
+		return -ENOMEM;
+	nr_online_nodes = 1;
+	err = init_node(0, 0, max_pfn);
+	if (err)
+		return err;
+	reserve_low_pages();
+
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		unsigned long start = max(zone->zone_start_pfn, 1UL);
+
+		atomic_store_explicit(&zone->managed_pages, (long)(zone_end_pfn(zone) - start),
+				      memory_order_relaxed);
+		totalram_pages_count += zone_end_pfn(zone) - start;
+		zone_free_range(zone, start, zone_end_pfn(zone));
+	}
+	return page_alloc_init_late();
+}

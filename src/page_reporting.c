@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page_reporting.c - free page reporting (the kernel's mm/page_reporting.c): free
+ * max-order blocks are given back to the host so that memory freed by the program is
+ * memory the machine gets back, as a balloon driver reports free pages to a hypervisor.
+ *
+ * A freed block that merges up to MAX_PAGE_ORDER bumps a pending count (zone->lock is
+ * held then, so nothing else happens there). Once PAGE_REPORTING_CAPACITY blocks are
+ * pending, the next lock-free point wakes the worker; it waits PAGE_REPORTING_DELAY so
+ * that short-lived frees are not reported, then isolates unreported blocks one at a
+ * time (taking them off the free lists, so nobody allocates them meanwhile), discards
+ * their backing through the port with no lock held, and puts them back marked
+ * PG_reported. A reported block that gets allocated loses the mark.
+ */
+#include "internal.h"
+
+#define PAGE_REPORTING_ORDER	MAX_PAGE_ORDER
+#define PAGE_REPORTING_CAPACITY 32
+#define PAGE_REPORTING_DELAY_NS (2ULL * 1000 * 1000 * 1000)
+
+_Atomic int page_reporting_pending;
+static _Atomic int reporting_enabled;
+static _Atomic bool reporting_stop;
+static struct wait_queue_head reporting_wait;
+static struct port_thread *reporting_thread;
+static _Atomic bool worker_started;
+
+void page_reporting_notify_free(unsigned int order)
+{
+	if (order < PAGE_REPORTING_ORDER ||
+	    !atomic_load_explicit(&reporting_enabled, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&page_reporting_pending, 1, memory_order_relaxed);
+}
+
+static unsigned long report_zone(struct zone *zone)
+{
+	unsigned long reported = 0;
+
+	for (;;) {
+		struct page *page;
+		int mt;
+
+		spin_lock(&zone->lock);
+		page = page_alloc_isolate_unreported(zone, PAGE_REPORTING_ORDER, &mt);
+		spin_unlock(&zone->lock);
+		if (!page)
+			break;
+		port_ram_discard(page_to_pfn(page), 1UL << PAGE_REPORTING_ORDER);
+		spin_lock(&zone->lock);
+		page_alloc_putback_reported(zone, page, PAGE_REPORTING_ORDER, mt);
+		spin_unlock(&zone->lock);
+		reported += 1UL << PAGE_REPORTING_ORDER;
+	}
+	return reported;
+}
+
+unsigned long page_reporting_process(void)
+{
+	struct zone *zone;
+	unsigned long reported = 0;
+
+	kmm_ensure_init();
+	atomic_store(&page_reporting_pending, 0);
+	for_each_populated_zone(zone)
+		reported += report_zone(zone);
+	return reported;
+}
+
+unsigned long kmm_page_reporting_flush(void)
+{
+	drain_all_pages(NULL);
+	return page_reporting_process();
+}
+
+static void page_reporting_worker(void *arg)
+{
+	while (!atomic_load(&reporting_stop)) {
+		unsigned int seq = wait_prepare(&reporting_wait);
+
+		if (atomic_load(&page_reporting_pending) < PAGE_REPORTING_CAPACITY) {
+			wait_sleep(&reporting_wait, seq, 0);
+			continue;
+		}
+		wait_cancel(&reporting_wait);
+		/* let short-lived frees be reallocated before giving their memory away */
+		seq = wait_prepare(&reporting_wait);
+		wait_sleep(&reporting_wait, seq, PAGE_REPORTING_DELAY_NS);
+		if (!atomic_load(&reporting_stop))
+			page_reporting_process();
+	}
+}
+
+/* Started on first need, not at start-up: most programs never free a max-order block. */
+static void start_worker(void)
+{
+	if (!atomic_exchange(&worker_started, true) &&
+	    port_thread_create(&reporting_thread, page_reporting_worker, NULL, "page_reporting"))
+		atomic_store(&worker_started, false);
+}
+
+void page_reporting_kick_slow(void)
+{
+	if (atomic_load(&page_reporting_pending) < PAGE_REPORTING_CAPACITY)
+		return;
+	if (!atomic_load(&worker_started))
+		start_worker();
+	if (waitqueue_active(&reporting_wait))
+		wake_up_all(&reporting_wait);
+}
+
+void page_reporting_init(void)
+{
+	atomic_store(&reporting_enabled, kmm_cfg.page_reporting > 0);
+}
+
+void page_reporting_forget(void)
+{
+	reporting_thread = NULL;
+	atomic_store(&worker_started, false);
+	atomic_store(&reporting_wait.waiters, 0);
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * port.h - everything the kmm core needs from the platform, and nothing more.
+ *
+ * The core (the files directly in src/) is portable C11 built with the compiler's freestanding headers
+ * alone; whatever touches an operating system goes through the functions below. Each
+ * platform supplies one implementation: src/port/hosted.c runs kmm inside an ordinary
+ * Linux process; a hobby kernel implements the same list over its own page tables,
+ * per-CPU data and scheduler.
+ *
+ * Physical memory. The port owns "RAM": nr_pages page frames, numbered 0..nr_pages-1,
+ * that the core manages page by page. The port also provides the direct map, one linear
+ * mapping of all of it at a fixed virtual base, so that __va(pfn << PAGE_SHIFT) is
+ * direct_map + (pfn << PAGE_SHIFT) and back, exactly as a kernel's direct map.
+ * RAM reads as zero until written, and port_ram_discard() may return the backing of a
+ * free range to the host (contents are then zero again).
+ *
+ * Virtual windows. vmalloc reserves address ranges that fault on access, then maps page
+ * frames into them (aliasing the direct map) and unmaps them again.
+ *
+ * Waiting. Locks and sleeps are built in the core from C11 atomics plus a futex-like
+ * pair: port_wait() blocks while *addr == expected, port_wake() wakes waiters. Spurious
+ * wake-ups are allowed; the core always re-checks its condition.
+ *
+ * Context of every function: callable from any thread, without any core lock held
+ * unless the comment says so; none of them allocates through kmm.
+ */
+#ifndef KMM_PORT_H
+#define KMM_PORT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- physical memory -------------------------------------------------------- */
+
+struct port_ram {
+	void *direct_map;	/* virtual address of pfn 0; the whole RAM is mapped linearly */
+	unsigned long nr_pages; /* page frames 0..nr_pages-1 exist */
+};
+
+/*
+ * Create RAM of @bytes (rounded down to whole pages) and its direct map. Called once,
+ * from kmm initialisation. Returns 0, or a negative errno-style code with nothing
+ * created. Start-up cost must not grow with @bytes: RAM is sparse until touched.
+ */
+int port_ram_init(unsigned long long bytes, struct port_ram *ram);
+
+/* Default RAM size when the user configured none: the host's physical memory. */
+unsigned long long port_default_ram_bytes(void);
+
+/*
+ * The page frames [pfn, pfn + nr) are free and their contents may be thrown away: the
+ * port returns their backing to the host (hole punching). Afterwards they read as zero.
+ * Never called with a core lock held. Best effort: may do nothing.
+ */
+void port_ram_discard(unsigned long pfn, unsigned long nr);
+
+/*
+ * Zero-filled memory for the core's own metadata (mem_map, per-CPU areas), populated
+ * lazily where the platform can, never returned. NULL when it cannot be had.
+ * @bytes is rounded up to whole pages.
+ */
+void *port_metadata_alloc(size_t bytes);
+
+/* ---- virtual windows (vmalloc, kmap) ------------------------------------------ */
+
+/*
+ * Reserve @bytes of address space aligned to @align (a power of two, at least a page)
+ * that faults on any access. NULL on failure.
+ */
+void *port_vm_reserve(size_t bytes, size_t align);
+
+/* Release a window from port_vm_reserve() (all of it). */
+void port_vm_release(void *va, size_t bytes);
+
+enum port_prot {
+	PORT_PROT_NONE = 0,
+	PORT_PROT_READ = 1,
+	PORT_PROT_WRITE = 2,
+	PORT_PROT_EXEC = 4,
+};
+
+/*
+ * Map the page frames [pfn, pfn + nr) at @va, inside a reserved window, with @prot
+ * (PORT_PROT_* bits). The mapping aliases the direct map: a write through one is seen
+ * through the other. Returns 0 or a negative errno-style code (nothing mapped).
+ */
+int port_map_pages(void *va, unsigned long pfn, unsigned long nr, int prot);
+
+/* Make [va, va + nr pages) fault on access again (the window stays reserved). */
+void port_unmap_pages(void *va, unsigned long nr);
+
+/* ---- CPUs ----------------------------------------------------------------------- */
+
+/* Number of CPUs of the host (the default for KMM_NR_CPUS); at least 1. */
+unsigned int port_nr_host_cpus(void);
+
+/*
+ * The CPU the caller runs on now, in 0..port_nr_host_cpus()-1. The answer may be stale
+ * the moment it returns (threads migrate); the core folds it into its own CPU count and
+ * protects per-CPU data accordingly.
+ */
+unsigned int port_cpu_id(void);
+
+static inline void port_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* ---- waiting ------------------------------------------------------------------- */
+
+/*
+ * Block while *addr == expected, for at most @timeout_ns (0: no limit). Returns early on
+ * port_wake() for @addr, on timeout, or spuriously.
+ */
+void port_wait(const unsigned int *addr, unsigned int expected, uint64_t timeout_ns);
+
+/* Wake up to @nr threads blocked in port_wait() on @addr (INT32_MAX: all). */
+void port_wake(const unsigned int *addr, int nr);
+
+/* Give up the CPU for a moment. */
+void port_yield(void);
+
+/* ---- threads ------------------------------------------------------------------- */
+
+struct port_thread;
+
+/*
+ * Start a thread running fn(arg), named @name (for debuggers and reports). The thread
+ * never allocates through kmm on the port's behalf. Returns 0 or negative errno-style.
+ */
+int port_thread_create(struct port_thread **thread, void (*fn)(void *), void *arg,
+		       const char *name);
+
+/* Wait for the thread to return from fn, and free it. */
+void port_thread_join(struct port_thread *thread);
+
+/*
+ * A small per-thread record the core uses for kernel context (preempt count, irq
+ * state, fault-injection state): @size bytes, zeroed at the thread's first call, stable
+ * for the thread's life. Never NULL.
+ */
+void *port_task_area(void);
+#define PORT_TASK_AREA_SIZE 256
+
+/* A number that identifies the calling thread (its TID on Linux), for reports. */
+int port_task_id(void);
+
+/* The calling thread's name ("comm"), for reports. */
+const char *port_task_comm(void);
+
+/* ---- time, randomness ---------------------------------------------------------- */
+
+/* Monotonic nanoseconds. */
+uint64_t port_clock_ns(void);
+
+/* 64 unpredictable bits (seeds freelist randomisation and obfuscation keys). */
+uint64_t port_random_u64(void);
+
+/* ---- output, diagnostics ------------------------------------------------------- */
+
+/* Format like vsnprintf (the C standard's conversions); returns the would-be length. */
+int port_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Write @len bytes of kernel log (printk) output. Unbuffered, no allocation. */
+void port_log_write(const char *text, size_t len);
+
+/* Fill @entries with up to @max return addresses of the caller's stack; returns count. */
+int port_backtrace(void **entries, int max);
+
+/* Write "symbol+0xoff/0xsize" (or the bare address) for @addr into @buf. */
+void port_symbolize(void *addr, char *buf, size_t size);
+
+/* Stop the program after a fatal report (the kernel's panic). */
+_Noreturn void port_panic(void);
+
+/* ---- configuration, process events -------------------------------------------- */
+
+/* The value of environment variable @name, or NULL. */
+const char *port_getenv(const char *name);
+
+/*
+ * Callbacks around fork() so that the core can hold its locks across it and the child
+ * gets memory of its own. The port calls prepare() in the parent before the fork,
+ * parent() in the parent after it and child() in the child after it. Before it calls
+ * child(), the port gives the child a private copy of RAM (all mappings of it, the
+ * direct map and every port_map_pages() alias, keep their addresses). A port may make
+ * that copy after the fork, while the parent waits before parent(): metadata from
+ * port_metadata_alloc() is then as it was at the fork but RAM as it is at the copy, so
+ * prepare() must stop every writer of RAM that the core controls (lock-free paths
+ * too) until parent(). A later call replaces @ops; NULL removes them.
+ */
+struct port_fork_ops {
+	void (*prepare)(void);
+	void (*parent)(void);
+	void (*child)(void);
+};
+void port_fork_register(const struct port_fork_ops *ops);
+
+/* Called by the port once, when the process exits normally (atexit), if registered. */
+void port_exit_register(void (*fn)(void));
+
+#endif /* KMM_PORT_H */

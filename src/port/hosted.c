@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hosted.c - port.h for an ordinary Linux process: RAM, the direct map, virtual
+ * windows, CPUs, futex waiting, threads, per-thread task state, time, randomness, log
+ * output and backtraces. Fork handling is in hosted_fork.c.
+ *
+ * RAM is one memfd ("kmm-ram"), ftruncate'd to the configured size and therefore
+ * sparse: a page of it exists only once written. The direct map is one
+ * MAP_SHARED|MAP_NORESERVE mapping of the whole file on a 1 GiB boundary, and
+ * port_map_pages() maps more views of the same file offsets into reserved windows, so a
+ * write through one view is seen through every other, as with kernel page tables.
+ * port_ram_discard() punches holes in the file; the host drops the pages from every
+ * view and they read as zero again.
+ *
+ * Rules this file keeps:
+ *  - Nothing here calls malloc: the process's malloc may be kmm itself (the LD_PRELOAD
+ *    shim). Thread records are mmap'd, per-thread state is static TLS, the unwinder is
+ *    libgcc's _Unwind_Backtrace (glibc's backtrace() may dlopen and malloc).
+ *  - Errors come back as negative errno values; nothing is left half-created.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <unwind.h>
+
+#include "port.h"
+#include "port/hosted.h"
+
+/*
+ * The direct map starts on a 1 GiB boundary, as the kernel's page_offset_base does: a
+ * block's virtual address is then as aligned as its physical one for every order, and
+ * huge pages can back it.
+ */
+#define DIRECT_MAP_ALIGN (1UL << 30)
+
+struct hosted_ram hosted_ram = { .fd = -1 };
+
+/* kmm's page size is the host's: port_ram_init() refuses a host where it is not. */
+static size_t round_up_pages(size_t bytes)
+{
+	return (bytes + RAM_PAGE_SIZE - 1) & ~(RAM_PAGE_SIZE - 1);
+}
+
+/* ==== physical memory ================================================================= */
+
+static void unwinder_warm_up(void);
+
+int port_ram_init(unsigned long long bytes, struct port_ram *ram)
+{
+	long host_page = sysconf(_SC_PAGESIZE);
+	size_t size;
+	char *base;
+	int fd;
+
+	if (hosted_ram.fd >= 0)
+		return -EBUSY;
+	if (host_page != (long)RAM_PAGE_SIZE) {
+		char msg[96];
+		int len = snprintf(msg, sizeof(msg), "kmm: host page size %ld, kmm needs %lu\n",
+				   host_page, RAM_PAGE_SIZE);
+
+		port_log_write(msg, (size_t)len);
+		return -EINVAL;
+	}
+	bytes &= ~(unsigned long long)(RAM_PAGE_SIZE - 1);
+	if (!bytes)
+		return -EINVAL;
+	if (bytes > SIZE_MAX - DIRECT_MAP_ALIGN || bytes > (unsigned long long)INT64_MAX)
+		return -ENOMEM;
+	size = (size_t)bytes;
+
+	fd = memfd_create("kmm-ram", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	base = port_vm_reserve(size, DIRECT_MAP_ALIGN);
+	if (!base || mmap(base, size, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0) == MAP_FAILED) {
+		if (base)
+			port_vm_release(base, size);
+		close(fd);
+		return -ENOMEM;
+	}
+	hosted_ram.base = base;
+	hosted_ram.bytes = size;
+	hosted_ram.fd = fd;
+	ram->direct_map = base;
+	ram->nr_pages = (unsigned long)(size >> RAM_PAGE_SHIFT);
+	hosted_fork_init();
+	unwinder_warm_up();
+	return 0;
+}
+
+unsigned long long port_default_ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || page <= 0)
+		return 1ULL << 30; /* cannot tell: 1 GiB */
+	return (unsigned long long)pages * (unsigned long long)page;
+}
+
+/* [pfn, pfn + nr) lies inside RAM. */
+static bool pfn_range_valid(unsigned long pfn, unsigned long nr)
+{
+	unsigned long nr_pages = (unsigned long)(hosted_ram.bytes >> RAM_PAGE_SHIFT);
+
+	return hosted_ram.fd >= 0 && nr && pfn < nr_pages && nr <= nr_pages - pfn;
+}
+
+void port_ram_discard(unsigned long pfn, unsigned long nr)
+{
+	if (!pfn_range_valid(pfn, nr) || hosted_ram.cow_only)
+		return;
+	fallocate(hosted_ram.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		  (off_t)pfn << RAM_PAGE_SHIFT, (off_t)nr << RAM_PAGE_SHIFT);
+}
+
+void *port_metadata_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes > SIZE_MAX - RAM_PAGE_SIZE)
+		return NULL;
+	bytes = round_up_pages(bytes ? bytes : 1);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ==== virtual windows ================================================================= */
+
+void *port_vm_reserve(size_t bytes, size_t align)
+{
+	uintptr_t start, aligned;
+	size_t span;
+	void *p;
+
+	if (align < RAM_PAGE_SIZE)
+		align = RAM_PAGE_SIZE;
+	if (align & (align - 1))
+		return NULL;
+	if (!bytes || bytes > SIZE_MAX - align)
+		return NULL;
+	bytes = round_up_pages(bytes);
+	span = bytes + align - RAM_PAGE_SIZE; /* room to slide to the alignment */
+	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	start = (uintptr_t)p;
+	aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+	if (aligned > start)
+		munmap(p, aligned - start);
+	if (start + span > aligned + bytes)
+		munmap((void *)(aligned + bytes), start + span - (aligned + bytes));
+	return (void *)aligned;
+}
+
+void port_vm_release(void *va, size_t bytes)
+{
+	if (va && bytes)
+		munmap(va, round_up_pages(bytes));
+}
+
+static int host_prot(int prot)
+{
+	return (prot & PORT_PROT_READ ? PROT_READ : 0) | (prot & PORT_PROT_WRITE ? PROT_WRITE : 0) |
+	       (prot & PORT_PROT_EXEC ? PROT_EXEC : 0);
+}
+
+int port_map_pages(void *va, unsigned long pfn, unsigned long nr, int prot)
+{
+	if (((uintptr_t)va & (RAM_PAGE_SIZE - 1)) || !pfn_range_valid(pfn, nr))
+		return -EINVAL;
+	if (hosted_ram.cow_only)
+		return -ENOMEM; /* an alias of a private view would not alias */
+	if (mmap(va, (size_t)nr << RAM_PAGE_SHIFT, host_prot(prot),
+		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, hosted_ram.fd,
+		 (off_t)pfn << RAM_PAGE_SHIFT) == MAP_FAILED) {
+		int err = -errno;
+
+		/* A failed MAP_FIXED may have unmapped the range: reserve it again. */
+		port_unmap_pages(va, nr);
+		return err;
+	}
+	return 0;
+}
+
+void port_unmap_pages(void *va, unsigned long nr)
+{
+	size_t len = (size_t)nr << RAM_PAGE_SHIFT;
+
+	if (!nr)
+		return;
+	/* Replace the alias with a fresh reservation: the window stays ours. */
+	if (mmap(va, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		 0) == MAP_FAILED)
+		mprotect(va, len, PROT_NONE); /* out of mappings: at least make it fault */
+}
+
+/* ==== CPUs ============================================================================ */
+
+/*
+ * Host CPU numbers need not be dense (an affinity mask of {4, 5}), so the CPUs this
+ * process may run on are numbered 0..n-1 in mask order, once; a CPU outside the mask
+ * (the affinity changed later) folds in modulo n.
+ */
+static _Atomic unsigned int nr_cpus;
+static unsigned short cpu_index[CPU_SETSIZE];
+static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+
+static void cpus_init(void)
+{
+	cpu_set_t set;
+	unsigned int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &set))
+				cpu_index[cpu] = (unsigned short)n++;
+	}
+	if (!n) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = online > 0 ? (unsigned int)online : 1;
+		CPU_ZERO(&set);
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (!CPU_ISSET(cpu, &set))
+			cpu_index[cpu] = (unsigned short)((unsigned int)cpu % n);
+	atomic_store_explicit(&nr_cpus, n, memory_order_release);
+}
+
+unsigned int port_nr_host_cpus(void)
+{
+	unsigned int n = atomic_load_explicit(&nr_cpus, memory_order_acquire);
+
+	if (__builtin_expect(!n, 0)) {
+		pthread_once(&cpus_once, cpus_init);
+		n = atomic_load_explicit(&nr_cpus, memory_order_acquire);
+	}
+	return n;
+}
+
+unsigned int port_cpu_id(void)
+{
+	unsigned int n = port_nr_host_cpus();
+	int cpu = sched_getcpu(); /* glibc reads it from rseq: no system call */
+
+	if (cpu < 0)
+		return 0;
+	if (cpu < CPU_SETSIZE)
+		return cpu_index[cpu];
+	return (unsigned int)cpu % n;
+}
+
+/* ==== waiting ========================================================================= */
+
+void port_wait(const unsigned int *addr, unsigned int expected, uint64_t timeout_ns)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ns) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+		tsp = &ts;
+	}
+	/* EAGAIN (value changed), EINTR and ETIMEDOUT all just return: the caller re-checks. */
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, tsp, NULL, 0);
+}
+
+void port_wake(const unsigned int *addr, int nr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+void port_yield(void)
+{
+	sched_yield();
+}
+
+/* ==== threads ========================================================================= */
+
+/* mmap'd, never malloc'd: kmm may be the process's malloc. */
+struct port_thread {
+	pthread_t handle;
+	void (*fn)(void *);
+	void *arg;
+	char name[16]; /* the kernel's TASK_COMM_LEN: 15 characters and a NUL */
+};
+
+static void *thread_start(void *p)
+{
+	struct port_thread *thread = p;
+
+	/* Named from inside, so that the name is in place before fn runs. */
+	pthread_setname_np(pthread_self(), thread->name);
+	thread->fn(thread->arg);
+	return NULL;
+}
+
+int port_thread_create(struct port_thread **thread, void (*fn)(void *), void *arg, const char *name)
+{
+	struct port_thread *t;
+	sigset_t block, old;
+	int err;
+
+	t = mmap(NULL, round_up_pages(sizeof(*t)), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	strncpy(t->name, name ? name : "kmm", sizeof(t->name) - 1);
+
+	/*
+	 * kmm's threads take no asynchronous signals: the application's handlers expect
+	 * to run on its own threads. Faults are still delivered.
+	 */
+	sigfillset(&block);
+	sigdelset(&block, SIGSEGV);
+	sigdelset(&block, SIGBUS);
+	sigdelset(&block, SIGFPE);
+	sigdelset(&block, SIGILL);
+	sigdelset(&block, SIGTRAP);
+	pthread_sigmask(SIG_SETMASK, &block, &old);
+	err = pthread_create(&t->handle, NULL, thread_start, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		munmap(t, round_up_pages(sizeof(*t)));
+		return -err;
+	}
+	*thread = t;
+	return 0;
+}
+
+void port_thread_join(struct port_thread *thread)
+{
+	pthread_join(thread->handle, NULL);
+	munmap(thread, round_up_pages(sizeof(*thread)));
+}
+
+/* ==== per-thread task state =========================================================== */
+
+static _Thread_local _Alignas(64) unsigned char task_area[PORT_TASK_AREA_SIZE];
+static _Thread_local char task_comm[16];
+
+void *port_task_area(void)
+{
+	return task_area;
+}
+
+int port_task_id(void)
+{
+	return (int)syscall(SYS_gettid); /* not cached: a fork child's TID differs */
+}
+
+const char *port_task_comm(void)
+{
+	if (!task_comm[0] && (prctl(PR_GET_NAME, task_comm, 0, 0, 0) != 0 || !task_comm[0]))
+		strcpy(task_comm, "?");
+	return task_comm;
+}
+
+/* ==== time, randomness ================================================================ */
+
+uint64_t port_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t port_random_u64(void)
+{
+	static _Atomic uint64_t fallback_seq;
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	/* No entropy yet (early boot) or no getrandom: mix what differs per call and run. */
+	v = port_clock_ns() ^ ((uint64_t)(uintptr_t)&v << 16) ^ ((uint64_t)getpid() << 48) ^
+	    atomic_fetch_add_explicit(&fallback_seq, 0x9e3779b97f4a7c15ULL, memory_order_relaxed);
+	return mix64(v);
+}
+
+/* ==== output, diagnostics ============================================================= */
+
+int port_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, size, fmt, ap);
+}
+
+void port_log_write(const char *text, size_t len)
+{
+	int saved_errno = errno;
+
+	while (len) {
+		ssize_t n = write(STDERR_FILENO, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		text += n;
+		len -= (size_t)n;
+	}
+	errno = saved_errno;
+}
+
+struct backtrace_state {
+	void **entries;
+	int max;
+	int nr;
+	int skip; /* frames of our own still to skip */
+};
+
+static _Unwind_Reason_Code backtrace_frame(struct _Unwind_Context *ctx, void *arg)
+{
+	struct backtrace_state *state = arg;
+	uintptr_t ip = _Unwind_GetIP(ctx);
+
+	if (!ip)
+		return _URC_END_OF_STACK;
+	if (state->skip) {
+		state->skip--;
+		return _URC_NO_REASON;
+	}
+	state->entries[state->nr++] = (void *)ip;
+	return state->nr < state->max ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
+
+__attribute__((noinline)) int port_backtrace(void **entries, int max)
+{
+	struct backtrace_state state = { .entries = entries, .max = max, .skip = 1 };
+
+	if (max <= 0)
+		return 0;
+	/* libgcc's unwinder reads .eh_frame: no frame pointers needed, no malloc. */
+	_Unwind_Backtrace(backtrace_frame, &state);
+	return state.nr;
+}
+
+/* The unwinder's first use binds symbols lazily: do it at start-up, not in a report. */
+static void unwinder_warm_up(void)
+{
+	void *entries[4];
+
+	port_backtrace(entries, 4);
+}
+
+void port_symbolize(void *addr, char *buf, size_t size)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+
+	if (!buf || !size)
+		return;
+	if (dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname &&
+	    info.dli_saddr) {
+		unsigned long off = (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_saddr);
+
+		if (sym && sym->st_size)
+			snprintf(buf, size, "%s+0x%lx/0x%lx", info.dli_sname, off,
+				 (unsigned long)sym->st_size);
+		else
+			snprintf(buf, size, "%s+0x%lx", info.dli_sname, off);
+		return;
+	}
+	snprintf(buf, size, "0x%lx", (unsigned long)(uintptr_t)addr);
+}
+
+_Noreturn void port_panic(void)
+{
+	abort();
+}
+
+/* ==== configuration, process events =================================================== */
+
+const char *port_getenv(const char *name)
+{
+	return getenv(name);
+}
+
+void port_exit_register(void (*fn)(void))
+{
+	atexit(fn);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmm_test.h - the whole test harness: checks that report file:line and the values,
+ * a registry of test cases run in order, and death tests that run a function in a
+ * child process and capture what it wrote to stderr (kmm's printk output).
+ *
+ *   TEST(name) { CHECK(x == 1); CHECK_EQ(a, b); }
+ *   int main(void) { return kmm_test_main(); }
+ */
+#ifndef KMM_TEST_H
+#define KMM_TEST_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct kmm_test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define KMM_MAX_TESTS 256
+static struct kmm_test_case kmm_tests[KMM_MAX_TESTS];
+static int kmm_nr_tests;
+static int kmm_failures;
+static const char *kmm_current_test;
+
+#define TEST(name)                                                                        \
+	static void test_##name(void);                                                    \
+	__attribute__((constructor)) static void register_##name(void)                    \
+	{                                                                                 \
+		kmm_tests[kmm_nr_tests++] = (struct kmm_test_case){ #name, test_##name }; \
+	}                                                                                 \
+	static void test_##name(void)
+
+#define CHECK(cond)                                                                          \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, \
+				kmm_current_test, #cond);                                    \
+			kmm_failures++;                                                      \
+		}                                                                            \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                                          \
+	do {                                                                                    \
+		long long kmm_a_ = (long long)(a), kmm_b_ = (long long)(b);                     \
+		if (kmm_a_ != kmm_b_) {                                                         \
+			fprintf(stderr, "%s:%d: %s: %s == %s failed: %lld != %lld\n", __FILE__, \
+				__LINE__, kmm_current_test, #a, #b, kmm_a_, kmm_b_);            \
+			kmm_failures++;                                                         \
+		}                                                                               \
+	} while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle)                                                          \
+	do {                                                                                     \
+		const char *kmm_h_ = (hay), *kmm_n_ = (needle);                                  \
+		if (!kmm_h_ || !strstr(kmm_h_, kmm_n_)) {                                        \
+			fprintf(stderr, "%s:%d: %s: expected \"%s\" in:\n%s\n", __FILE__,        \
+				__LINE__, kmm_current_test, kmm_n_, kmm_h_ ? kmm_h_ : "(null)"); \
+			kmm_failures++;                                                          \
+		}                                                                                \
+	} while (0)
+
+/* Stop the current test (after a failed CHECK that later steps depend on). */
+#define REQUIRE(cond)                            \
+	do {                                     \
+		int kmm_before_ = kmm_failures;  \
+		CHECK(cond);                     \
+		if (kmm_failures != kmm_before_) \
+			return;                  \
+	} while (0)
+
+/*
+ * Run fn(arg) in a child process with stderr captured. Returns the child's output
+ * (malloc'd, NUL-terminated; free it) and its wait status in *status.
+ */
+static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
+{
+	char path[] = "/tmp/kmm-test-XXXXXX";
+	int fd = mkstemp(path);
+	pid_t pid;
+
+	if (fd < 0) {
+		perror("mkstemp");
+		exit(2);
+	}
+	unlink(path);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 2);
+		dup2(fd, 1);
+		fn(arg);
+		fflush(NULL);
+		_exit(0);
+	}
+	waitpid(pid, status, 0);
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf = malloc((size_t)len + 1);
+	if (pread(fd, buf, (size_t)len, 0) != len)
+		len = 0;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Read everything a report or FILE-writing function produced, via a memory stream. */
+#define CAPTURE(buf, expr)                                        \
+	do {                                                      \
+		size_t kmm_len_;                                  \
+		FILE *kmm_f_ = open_memstream(&(buf), &kmm_len_); \
+		FILE *out = kmm_f_;                               \
+		(void)out;                                        \
+		expr;                                             \
+		fclose(kmm_f_);                                   \
+	} while (0)
+
+static inline int kmm_test_main(void)
+{
+	const char *only = getenv("KMM_TEST_ONLY");
+
+	for (int i = 0; i < kmm_nr_tests; i++) {
+		int before = kmm_failures;
+
+		if (only && strcmp(only, kmm_tests[i].name))
+			continue;
+		kmm_current_test = kmm_tests[i].name;
+		kmm_tests[i].fn();
+		printf("%s %s\n", kmm_failures == before ? "ok  " : "FAIL", kmm_tests[i].name);
+		fflush(stdout);
+	}
+	if (kmm_failures)
+		printf("%d check(s) failed\n", kmm_failures);
+	return kmm_failures ? 1 : 0;
+}
+
+#endif /* KMM_TEST_H */

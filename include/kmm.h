@@ -79,6 +79,22 @@ void kmm_page_stats(struct kmm_page_stats *stats);
  */
 int kmm_check_page_alloc(void);
 
+/*
+ * A slab cache's attribute as /sys/kernel/slab/<cache>/<attr> shows it: "object_size",
+ * "slab_size", "align", "order", "objs_per_slab", "objects", "slabs", "partial",
+ * "cpu_partial", "min_partial", "aliases", "ctor", "reclaim_account", "hwcache_align",
+ * ... (kmm_slab_attr_names lists them). Writes the text, newline included, into @buf;
+ * returns its length, or -ENOENT (-2) for an unknown cache or attribute.
+ */
+int kmm_slab_attr(const char *cache, const char *attr, char *buf, size_t size);
+extern const char *const kmm_slab_attr_names[];
+
+/* Check every slab of the named cache (NULL: every cache); returns the problems found. */
+int kmm_slab_validate(const char *cache);
+
+/* The slab back-end in use: "slub", "slab" or "slob". */
+const char *kmm_slab_allocator(void);
+
 /* Run fn(arg) on the calling thread "in hardirq context" (in_interrupt() is true). */
 void kmm_run_in_interrupt(void (*fn)(void *arg), void *arg);
 

@@ -19,6 +19,8 @@ unsigned int nr_cpu_ids = 1;
 _Atomic int kmm_initialised;
 static spinlock_t init_lock = SPIN_LOCK_UNLOCKED;
 static bool init_in_progress;
+/* The thread bringing kmm up: its own allocations during start-up must not wait for it. */
+static _Atomic int init_owner;
 
 unsigned long long memparse(const char *s, const char **end)
 {
@@ -140,12 +142,41 @@ static int config_resolve(struct kmm_config *c)
 	return 0;
 }
 
+/* Hold every lock of the allocator across fork(), outermost layer first. */
+static void kmm_fork_prepare(void)
+{
+	slab_fork_prepare();
+	page_alloc_fork_prepare();
+}
+
+static void kmm_fork_parent(void)
+{
+	page_alloc_fork_parent();
+	slab_fork_parent();
+}
+
+static void kmm_fork_child(void)
+{
+	page_alloc_fork_child();
+	slab_fork_child();
+}
+
+static const struct port_fork_ops kmm_fork_ops = {
+	.prepare = kmm_fork_prepare,
+	.parent = kmm_fork_parent,
+	.child = kmm_fork_child,
+};
+
 static int kmm_bring_up(void)
 {
 	int err = page_alloc_init();
 
 	if (err)
 		return err;
+	err = slab_init();
+	if (err)
+		return err;
+	port_fork_register(&kmm_fork_ops);
 	atomic_store_explicit(&kmm_initialised, 1, memory_order_release);
 	return 0;
 }
@@ -167,7 +198,9 @@ int kmm_init(const struct kmm_config *config)
 		init_in_progress = true;
 		kmm_cfg = c;
 		nr_cpu_ids = c.nr_cpus;
+		atomic_store(&init_owner, port_task_id());
 		err = kmm_bring_up();
+		atomic_store(&init_owner, 0);
 		init_in_progress = err == 0;
 	}
 	spin_unlock(&init_lock);
@@ -176,7 +209,11 @@ int kmm_init(const struct kmm_config *config)
 
 void kmm_init_slow(void)
 {
-	int err = kmm_init(NULL);
+	int err;
+
+	if (atomic_load(&init_owner) == port_task_id())
+		return;
+	err = kmm_init(NULL);
 
 	if (err && err != -EBUSY) {
 		pr_emerg("kmm: initialisation failed (%d)\n", err);

@@ -106,6 +106,7 @@ bool kmm_context_may_sleep(void)
 struct might_sleep_site {
 	const char *file;
 	int line;
+	unsigned long caller; /* the allocation's caller, for sites inside the allocator */
 };
 
 static struct might_sleep_site reported_sites[MIGHT_SLEEP_SITES];
@@ -114,14 +115,16 @@ static unsigned int nr_reported_sites;
 static atomic_flag sites_lock = ATOMIC_FLAG_INIT;
 static _Atomic uint64_t last_overflow_report_ns;
 
-static bool same_site(const struct might_sleep_site *s, const char *file, int line)
+static bool same_site(const struct might_sleep_site *s, const char *file, int line,
+		      unsigned long caller)
 {
 	/* __FILE__ of one site is usually one string; an inline in a header may have several */
-	return s->line == line && (s->file == file || !strcmp(s->file, file));
+	return s->line == line && s->caller == caller &&
+	       (s->file == file || !strcmp(s->file, file));
 }
 
-/* Record @file:@line; false if it was reported before (or the fallback limit says no). */
-static bool might_sleep_first_report(const char *file, int line)
+/* Record the site; false if it was reported before (or the fallback limit says no). */
+static bool might_sleep_first_report(const char *file, int line, unsigned long caller)
 {
 	bool seen = false, full = false;
 	uint64_t now, last;
@@ -129,9 +132,10 @@ static bool might_sleep_first_report(const char *file, int line)
 	while (atomic_flag_test_and_set_explicit(&sites_lock, memory_order_acquire))
 		port_cpu_relax();
 	for (unsigned int i = 0; i < nr_reported_sites && !seen; i++)
-		seen = same_site(&reported_sites[i], file, line);
+		seen = same_site(&reported_sites[i], file, line, caller);
 	if (!seen && nr_reported_sites < MIGHT_SLEEP_SITES)
-		reported_sites[nr_reported_sites++] = (struct might_sleep_site){ file, line };
+		reported_sites[nr_reported_sites++] =
+			(struct might_sleep_site){ file, line, caller };
 	else if (!seen)
 		full = true;
 	atomic_flag_clear_explicit(&sites_lock, memory_order_release);
@@ -153,12 +157,23 @@ static bool might_sleep_first_report(const char *file, int line)
  */
 __attribute__((noinline)) void __might_sleep(const char *file, int line)
 {
+	__might_sleep_caller(file, line, 0);
+}
+
+/*
+ * The same check for a site inside the allocator, reported once per @caller: every
+ * allocation passes through the same might_alloc() line, as in the kernel, but each
+ * caller that allocates in atomic context deserves its own report.
+ */
+__attribute__((noinline)) void __might_sleep_caller(const char *file, int line,
+						    unsigned long caller)
+{
 	unsigned int count = preempt_count();
 	bool irqs_off = irqs_disabled();
 
 	if (count == 0 && !irqs_off)
 		return;
-	if (!might_sleep_first_report(file, line))
+	if (!might_sleep_first_report(file, line, caller))
 		return;
 	pr_err("BUG: sleeping function called from invalid context at %s:%d\n", file, line);
 	pr_err("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n",

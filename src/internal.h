@@ -73,6 +73,8 @@ int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
 #define TAINT_WARN     9
 /* Taint the "kernel": later dump_stack() headers say "Tainted: ...", as the kernel's. */
 void add_taint(unsigned int flag);
+/* "Not tainted" or "Tainted: G        W ...", as the kernel prints it in reports. */
+const char *print_tainted(void);
 
 /* ---- report.c: /proc-style reports ------------------------------------------------- */
 
@@ -95,6 +97,14 @@ void vmstat_show_vmstat(struct seq_file *m);
 unsigned long vm_event_sum(enum vm_event_item item);
 /* Count an event outside any pcp lock. */
 void vm_event_add_global(enum vm_event_item item, unsigned long delta);
+
+/* ---- slab_common.c: the slab layer's front end ------------------------------------------ */
+
+int slab_init(void);
+void slabinfo_show(struct seq_file *m);
+void slab_fork_prepare(void);
+void slab_fork_parent(void);
+void slab_fork_child(void);
 
 /* ---- meminfo.c ------------------------------------------------------------------------ */
 
@@ -125,6 +135,8 @@ static inline struct kmm_task *current_task(void)
 }
 /* May the caller block? Not with a preempt count (atomic, irq) or with irqs disabled. */
 bool kmm_context_may_sleep(void);
+/* might_sleep() for an allocation made by @caller: reported once per caller. */
+void __might_sleep_caller(const char *file, int line, unsigned long caller);
 
 /* ---- page_alloc.c: the buddy allocator -------------------------------------------------- */
 
@@ -160,6 +172,11 @@ int page_alloc_init(void);
 void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int order);
 int page_alloc_init_late(void);
 void setup_per_zone_wmarks(void);
+/*
+ * might_alloc(): a blocking allocation in atomic context is reported (once per caller)
+ * and made non-blocking; returns the flags to use.
+ */
+gfp_t might_alloc(gfp_t gfp, unsigned long caller);
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, int highest_zoneidx,
 		       unsigned int alloc_flags);
 /* Pages on per-CPU lists, all zones. */

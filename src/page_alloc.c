@@ -34,6 +34,12 @@ unsigned long totalreserve_pages;
 #define CONFIG_PCP_BATCH_SCALE_MAX 5
 #define PCP_DRAIN_SPINS		   64
 
+/*
+ * Functions that read allocator state racily on purpose (the kernel marks such reads
+ * with data_race()): ThreadSanitizer is told not to instrument them.
+ */
+#define data_racy __attribute__((no_sanitize("thread")))
+
 struct alloc_context {
 	struct zonelist *zonelist;
 	struct zoneref *preferred_zoneref;
@@ -157,10 +163,8 @@ static inline void move_to_free_list(struct page *page, struct zone *zone, unsig
 
 /*
  * The watermark checks read free-area state without zone->lock, as the kernel's do: a
- * stale answer only sends the caller to the next zone or the slow path. The attribute
- * tells ThreadSanitizer these reads race on purpose (the kernel's data_race()).
+ * stale answer only sends the caller to the next zone or the slow path.
  */
-#define data_racy __attribute__((no_sanitize("thread")))
 
 static inline data_racy bool free_area_empty(const struct free_area *area, int migratetype)
 {
@@ -176,9 +180,15 @@ static inline struct page *get_page_from_free_area(struct free_area *area, int m
 
 /* ---- merging and splitting ------------------------------------------------------------ */
 
-/* The free buddy of the block at @pfn of @order, or NULL if it is not free as a whole. */
-static inline struct page *find_buddy_page_pfn(struct zone *zone, unsigned long pfn,
-					       unsigned int order, unsigned long *buddy_pfn)
+/*
+ * The free buddy of the block at @pfn of @order, or NULL if it is not free as a whole.
+ * The buddy may be in use, its owner changing its page_type (a slab, a large kmalloc)
+ * without zone->lock: such a page is not PGTY_buddy before or after, so the racy read
+ * gives the right answer (data_racy, as the kernel's page_is_buddy()).
+ */
+static inline data_racy struct page *find_buddy_page_pfn(struct zone *zone, unsigned long pfn,
+							 unsigned int order,
+							 unsigned long *buddy_pfn)
 {
 	unsigned long bpfn = pfn ^ (1UL << order);
 	struct page *buddy;
@@ -186,7 +196,7 @@ static inline struct page *find_buddy_page_pfn(struct zone *zone, unsigned long 
 	if (!zone_spans_pfn(zone, bpfn))
 		return NULL;
 	buddy = pfn_to_page(bpfn);
-	if (!PageBuddy(buddy) || buddy_order(buddy) != order)
+	if ((READ_ONCE(buddy->page_type) >> 24) != PGTY_buddy || buddy_order(buddy) != order)
 		return NULL;
 	if (buddy_pfn)
 		*buddy_pfn = bpfn;
@@ -1298,10 +1308,10 @@ fail:
 }
 
 /* A blocking allocation in atomic context: report it, then do not sleep. */
-static gfp_t check_alloc_context(gfp_t gfp)
+gfp_t might_alloc(gfp_t gfp, unsigned long caller)
 {
-	if (gfpflags_allow_blocking(gfp) && !kmm_context_may_sleep()) {
-		__might_sleep(__FILE__, __LINE__);
+	if (unlikely(gfpflags_allow_blocking(gfp) && !kmm_context_may_sleep())) {
+		__might_sleep_caller(__FILE__, __LINE__, caller);
 		gfp &= ~__GFP_DIRECT_RECLAIM;
 	}
 	return gfp;
@@ -1326,7 +1336,8 @@ static bool gfp_is_impossible(gfp_t gfp, unsigned int order)
 	return false;
 }
 
-struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, void *nodemask)
+static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int preferred_nid,
+				       unsigned long caller)
 {
 	struct alloc_context ac;
 	struct page *page;
@@ -1334,7 +1345,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, voi
 	kmm_ensure_init();
 	if (unlikely(gfp_is_impossible(gfp, order)))
 		return NULL;
-	gfp = check_alloc_context(gfp);
+	gfp = might_alloc(gfp, caller);
 	if (preferred_nid < 0 || preferred_nid >= nr_online_nodes)
 		preferred_nid = 0;
 	ac.highest_zoneidx = gfp_zone(gfp);
@@ -1349,26 +1360,29 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, voi
 	return __alloc_pages_slowpath(gfp, order, &ac);
 }
 
+struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, void *nodemask)
+{
+	return alloc_pages_caller(gfp, order, preferred_nid, _RET_IP_);
+}
+
 struct page *__alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(gfp, order, nid, NULL);
+	return alloc_pages_caller(gfp, order, nid, _RET_IP_);
 }
 
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 {
-	if (nid == NUMA_NO_NODE)
-		nid = 0;
-	return __alloc_pages_node(nid, gfp, order);
+	return alloc_pages_caller(gfp, order, nid == NUMA_NO_NODE ? 0 : nid, _RET_IP_);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(gfp, order, 0, NULL);
+	return alloc_pages_caller(gfp, order, 0, _RET_IP_);
 }
 
 unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 {
-	struct page *page = alloc_pages(gfp_mask & ~__GFP_HIGHMEM, order);
+	struct page *page = alloc_pages_caller(gfp_mask & ~__GFP_HIGHMEM, order, 0, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
 }
@@ -1681,12 +1695,6 @@ void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int
 	spin_unlock(&zone->lock);
 }
 
-static const struct port_fork_ops page_alloc_fork_ops = {
-	.prepare = page_alloc_fork_prepare,
-	.parent = page_alloc_fork_parent,
-	.child = page_alloc_fork_child,
-};
-
 int page_alloc_init_late(void)
 {
 	struct zone *zone;
@@ -1695,7 +1703,6 @@ int page_alloc_init_late(void)
 	init_per_zone_wmark_min();
 	for_each_populated_zone(zone)
 		zone_set_pageset_high_and_batch(zone);
-	port_fork_register(&page_alloc_fork_ops);
 	page_reporting_init();
 	for_each_online_node(nid)
 		kswapd_run(nid);

@@ -73,6 +73,21 @@ unsigned long kmm_page_reporting_flush(void)
 	return page_reporting_process();
 }
 
+/*
+ * Let short-lived frees be reallocated before their memory is given away: a full
+ * PAGE_REPORTING_DELAY, whatever kicks arrive meanwhile (only a stop cuts it short).
+ */
+static void reporting_delay(void)
+{
+	uint64_t end = port_clock_ns() + PAGE_REPORTING_DELAY_NS, now;
+
+	while (!atomic_load(&reporting_stop) && (now = port_clock_ns()) < end) {
+		unsigned int seq = wait_prepare(&reporting_wait);
+
+		wait_sleep(&reporting_wait, seq, end - now);
+	}
+}
+
 static void page_reporting_worker(void *arg)
 {
 	while (!atomic_load(&reporting_stop)) {
@@ -83,9 +98,7 @@ static void page_reporting_worker(void *arg)
 			continue;
 		}
 		wait_cancel(&reporting_wait);
-		/* let short-lived frees be reallocated before giving their memory away */
-		seq = wait_prepare(&reporting_wait);
-		wait_sleep(&reporting_wait, seq, PAGE_REPORTING_DELAY_NS);
+		reporting_delay();
 		if (!atomic_load(&reporting_stop))
 			page_reporting_process();
 	}

@@ -64,6 +64,9 @@ void port_ram_discard(unsigned long pfn, unsigned long nr);
  */
 void *port_metadata_alloc(size_t bytes);
 
+/* Return metadata from port_metadata_alloc() (the same @bytes) to the platform. */
+void port_metadata_free(void *addr, size_t bytes);
+
 /* ---- virtual windows (vmalloc, kmap) ------------------------------------------ */
 
 /*
@@ -148,6 +151,21 @@ void port_thread_join(struct port_thread *thread);
  */
 void *port_task_area(void);
 #define PORT_TASK_AREA_SIZE 256
+
+/*
+ * Storage qualifier for the core's per-thread fast-path data (one pointer per use). The
+ * hosted port uses initial-exec TLS; a kernel port defines it to its per-CPU storage.
+ */
+#ifndef port_thread_local
+#define port_thread_local _Thread_local __attribute__((tls_model("initial-exec")))
+#endif
+
+/*
+ * When the calling thread exits, call fn(arg) in it (before its TLS goes away). One
+ * hook per thread: a second call replaces the first's argument. The core passes the same
+ * @fn every time.
+ */
+void port_task_exit_hook(void (*fn)(void *arg), void *arg);
 
 /* A number that identifies the calling thread (its TID on Linux), for reports. */
 int port_task_id(void);

@@ -279,6 +279,18 @@ static void format_tainted(char *buf, size_t size, unsigned long mask, bool verb
 	}
 }
 
+/*
+ * The kernel's print_tainted(): the short taint string. Like the kernel's it returns a
+ * buffer that the next call overwrites; kmm's is per thread, so threads do not mix.
+ */
+const char *print_tainted(void)
+{
+	static port_thread_local char buf[64];
+
+	format_tainted(buf, sizeof(buf), atomic_load(&tainted_mask), false);
+	return buf;
+}
+
 /* ---- stacks and reports ------------------------------------------------------------------ */
 
 static unsigned int report_cpu(void)

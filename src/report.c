@@ -65,7 +65,8 @@ void seq_putc(struct seq_file *m, char c)
 	REPORT("pagetypeinfo", vmstat_show_pagetypeinfo) \
 	REPORT("zoneinfo", vmstat_show_zoneinfo)         \
 	REPORT("meminfo", meminfo_show)                  \
-	REPORT("vmstat", vmstat_show_vmstat)
+	REPORT("vmstat", vmstat_show_vmstat)             \
+	REPORT("slabinfo", slabinfo_show)
 
 struct kmm_report_entry {
 	const char *name;

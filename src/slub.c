@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slub.c - the SLUB slab allocator, as the kernel's mm/slub.c.
+ * slub.c - the SLUB slab allocator, as the kernel's mm/slub.c. It exports one symbol,
+ * slub_ops (slab.h), and is in two parts: the cache geometry below, and the allocator
+ * after it (its own comment gives the lock order and the states of a slab).
  *
- * This file so far holds the cache geometry: given what kmem_cache_create() was asked
+ * The geometry: given what kmem_cache_create() was asked
  * for, the layout of one object (where the free pointer and the debug metadata go, the
  * stride `size`), the slab order and the number of objects per slab, and the limits of
  * the partial lists. It is Linux 6.18's computation, step for step, because kmm's
@@ -62,8 +64,6 @@
 #define MAX_OBJS_PER_PAGE 32767
 /* x86-64's cache_line_size() on every current CPU. */
 #define L1_CACHE_BYTES 64
-/* The largest object a cache can have: the largest buddy block. */
-#define KMALLOC_MAX_SIZE (1UL << (MAX_PAGE_ORDER + PAGE_SHIFT))
 /* Debug flags that add metadata to each object; slab_debug=O drops them if they cost. */
 #define DEBUG_METADATA_FLAGS (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
 /* The free pointer: the kernel's freeptr_t, one word. */
@@ -309,3 +309,2112 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
 	set_cpu_partial(out);
 	return 0;
 }
+
+/* ======================================================================================== */
+/* ---- the allocator -------------------------------------------------------------------- */
+/* ======================================================================================== */
+
+/*
+ * Lock order:
+ *   1. slab_mutex (slab_common.c): cache creation, destruction, shrinking of other
+ *      threads' state, reports; held around cache_create/cache_shutdown/flush_thread
+ *   2. slab_areas_lock (slab_common.c): the list of thread areas
+ *   3. node->list_lock: a node's partial (and, for SLAB_STORE_USER, full) list, nr_partial
+ *   4. slab_lock(slab): slab->freelist and slab->counters (inuse, objects, frozen),
+ *      a bit spin lock on PG_locked of the slab's page flags - the kernel's fallback
+ *      when the architecture has no cmpxchg_double; kmm takes it always
+ *   5. the page allocator's locks (zone->lock), never while holding 3 or 4
+ *
+ * The per-"CPU" state (struct kmem_cache_cpu, one per thread and cache) needs no lock:
+ * only its thread touches it, except under slab_mutex when the cache is being destroyed
+ * or the thread has exited (flush_thread), and for the racy counts in the sysfs-style
+ * attributes, which read c->slab and c->partial with relaxed atomics (the kernel's
+ * data_race()). So the allocation fast path is a load of c->freelist and of the next free
+ * pointer, and the free fast path two stores: no lock, no atomic read-modify-write.
+ *
+ * The states of a slab (Linux 6.8+: per-CPU partial slabs are no longer frozen):
+ *
+ *   state        frozen  on list                 who may take objects
+ *   cpu slab       1     none (c->slab)          the owning thread, from c->freelist and,
+ *                                                after get_freelist(), slab->freelist
+ *   cpu partial    0     c->partial (->next)     nobody until the owner makes it its cpu
+ *                                                slab; remote frees go to slab->freelist
+ *   node partial   0     n->partial              whoever takes n->list_lock
+ *   full           0     none (n->full with      nobody; the first free moves it to the
+ *                        SLAB_STORE_USER)        freeing thread's cpu partial list
+ *   empty          0     n->partial, or freed    kept while n->nr_partial < min_partial
+ *
+ * Any thread may free into any slab: into its own cpu slab through c->freelist, into
+ * any other through slab->freelist under slab_lock (__slab_free). A cpu slab's inuse
+ * counts every object not on slab->freelist, so objects - inuse == the length of
+ * slab->freelist in every state; validate() checks exactly that.
+ *
+ * Debug caches (SLAB_DEBUG_FLAGS) keep no per-thread state at all: every allocation and
+ * free goes through the node lists under list_lock, one object at a time, so that the
+ * debug checks (a later issue: alloc_debug_processing, free_debug_processing) see each.
+ */
+
+#include "slab.h"
+
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
+
+/* CONFIG_SLAB_FREELIST_HARDENED: free pointers obfuscated, the naive double-free check. */
+static const bool slab_freelist_hardened = true;
+/* CONFIG_SLAB_FREELIST_RANDOM: a new slab's freelist in a shuffled order. */
+static const bool slab_freelist_random = true;
+
+/* Where deactivate_slab()/add_partial() put a slab: cache-hot first, or last. */
+enum { DEACTIVATE_TO_HEAD, DEACTIVATE_TO_TAIL };
+
+/* mm/internal.h: the GFP bits a slab's page allocation inherits from the caller. */
+#define GFP_RECLAIM_MASK                                                                         \
+	(__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | \
+	 __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_NOLOCKDEP)
+#define GFP_CONSTRAINT_MASK (__GFP_HARDWALL | __GFP_THISNODE)
+/* __kmem_cache_do_shrink(): partial slabs with up to this many free objects are sorted. */
+#define SHRINK_PROMOTE_MAX 32
+/* Spins on a contended slab_lock before yielding: its holder may have been preempted. */
+#define SLAB_LOCK_SPINS 64
+/* Remote node defrag ratio as sysfs shows it (the kernel's default 1000, shown / 10). */
+#define REMOTE_NODE_DEFRAG_RATIO 100
+#define BITS_PER_LONG		 (8 * sizeof(unsigned long))
+#ifndef noinline
+#define noinline __attribute__((__noinline__))
+#endif
+
+static const char *slub_tainted(void)
+{
+	return print_tainted();
+}
+
+/* ---- debug hooks: the checks come with the slab_debug issue ---------------------------- */
+
+static inline bool kmem_cache_debug(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_DEBUG_FLAGS;
+}
+
+/* Red zones and poison of a new object (SLUB_RED_INACTIVE) or an allocated one. */
+static inline void init_object(struct kmem_cache *s, void *object, u8 val)
+{
+}
+
+/* Poison a new slab's padding (setup_slab_debug). */
+static inline void setup_slab_debug(struct kmem_cache *s, struct slab *slab, void *addr)
+{
+}
+
+/* Check an object handed out by a debug cache; false: do not hand it out. */
+static inline bool alloc_debug_processing(struct kmem_cache *s, struct slab *slab, void *object,
+					  size_t orig_size)
+{
+	return true;
+}
+
+/* Check @cnt objects head..tail freed to a debug cache; false: free none of them. */
+static inline bool free_debug_processing(struct kmem_cache *s, struct slab *slab, void *head,
+					 void *tail, int *cnt, unsigned long addr)
+{
+	return true;
+}
+
+/* ---- the kmem_cache_node cache -------------------------------------------------------- */
+
+/*
+ * Each cache's per-node structures come from a cache of their own, as the kernel's
+ * kmem_cache_node. It exists before any other cache, so its own per-node structures
+ * are static (the kernel's early_kmem_cache_node_alloc() bootstrap), and it has no
+ * per-thread slot: it is served like a debug cache, under list_lock.
+ */
+static struct kmem_cache kmem_cache_node_cache;
+static struct kmem_cache_node kmem_cache_node_boot[MAX_NUMNODES];
+
+/* Served one object at a time under list_lock, never from per-thread slabs. */
+static inline bool slab_no_cpu_cache(const struct kmem_cache *s)
+{
+	return kmem_cache_debug(s) || s == &kmem_cache_node_cache;
+}
+
+/* CONFIG_SLUB_CPU_PARTIAL: debug caches keep no per-CPU partial slabs. */
+static inline bool kmem_cache_has_cpu_partial(const struct kmem_cache *s)
+{
+	return !slab_no_cpu_cache(s);
+}
+
+static inline struct kmem_cache_node *get_node(const struct kmem_cache *s, int node)
+{
+	return s->node[node];
+}
+
+#define for_each_kmem_cache_node(__s, __node, __n)                 \
+	for ((__node) = 0; (__node) < nr_online_nodes; (__node)++) \
+		if (((__n) = get_node(__s, __node)) != NULL)
+
+static inline bool node_online_for(const struct kmem_cache *s, int node)
+{
+	return node >= 0 && node < nr_online_nodes && s->node[node];
+}
+
+/* The node the caller allocates from first (numa_mem_id()); alloc_pages() prefers 0. */
+static inline int numa_mem_id(void)
+{
+	return 0;
+}
+
+/* ---- the slab's page flags: its lock and its node-partial mark ------------------------- */
+
+/*
+ * page->flags is shared with the page allocator (zone, node, PG_head). While a slab is
+ * live, slub.c changes only its own two bits, with atomic read-modify-write, and reads
+ * the word atomically: another thread may be taking the lock at the same moment.
+ */
+#define SLAB_LOCKED	  (1UL << PG_locked)
+#define SLAB_NODE_PARTIAL (1UL << PG_workingset) /* as 6.8+'s slab_set_node_partial() */
+
+static inline unsigned long slab_flags_read(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->__page_flags, __ATOMIC_RELAXED);
+}
+
+static inline void slab_lock(struct slab *slab)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_fetch_or(&slab->__page_flags, SLAB_LOCKED, __ATOMIC_ACQUIRE) &
+	       SLAB_LOCKED) {
+		while (slab_flags_read(slab) & SLAB_LOCKED) {
+			if (++spins < SLAB_LOCK_SPINS)
+				port_cpu_relax();
+			else
+				port_yield();
+		}
+	}
+}
+
+static inline void slab_unlock(struct slab *slab)
+{
+	__atomic_fetch_and(&slab->__page_flags, ~SLAB_LOCKED, __ATOMIC_RELEASE);
+}
+
+static inline int slab_nid(const struct slab *slab)
+{
+	return (int)((slab_flags_read(slab) >> NODES_PGSHIFT) & NODES_MASK);
+}
+
+/* compound_order(), reading the flags word atomically. */
+static inline unsigned int slab_page_order(const struct slab *slab)
+{
+	if (!(slab_flags_read(slab) & (1UL << PG_head)))
+		return 0;
+	return slab_page(slab)[1].compound_order;
+}
+
+/* Objects in a slab of @s, from its order alone (no lock: never changes). */
+static inline unsigned int slab_objects_nolock(const struct kmem_cache *s, const struct slab *slab)
+{
+	return order_objects(slab_page_order(slab), s->size);
+}
+
+/* list_lock held */
+static inline bool slab_test_node_partial(const struct slab *slab)
+{
+	return slab_flags_read(slab) & SLAB_NODE_PARTIAL;
+}
+
+static inline void slab_set_node_partial(struct slab *slab)
+{
+	__atomic_fetch_or(&slab->__page_flags, SLAB_NODE_PARTIAL, __ATOMIC_RELAXED);
+}
+
+static inline void slab_clear_node_partial(struct slab *slab)
+{
+	__atomic_fetch_and(&slab->__page_flags, ~SLAB_NODE_PARTIAL, __ATOMIC_RELAXED);
+}
+
+/* ---- free pointers ---------------------------------------------------------------------- */
+
+typedef struct {
+	unsigned long v;
+} freeptr_t;
+
+/*
+ * CONFIG_SLAB_FREELIST_HARDENED: a leaked or overwritten free pointer is useless without
+ * the cache's secret, and it differs at every address (swab() moves the varying low bits
+ * of the address to the top, where the pointer's own bits are constant).
+ */
+static inline freeptr_t freelist_ptr_encode(const struct kmem_cache *s, void *ptr,
+					    unsigned long ptr_addr)
+{
+	unsigned long encoded = (unsigned long)ptr;
+
+	if (slab_freelist_hardened)
+		encoded ^= s->random ^ __builtin_bswap64(ptr_addr);
+	return (freeptr_t){ .v = encoded };
+}
+
+static inline void *freelist_ptr_decode(const struct kmem_cache *s, freeptr_t ptr,
+					unsigned long ptr_addr)
+{
+	unsigned long decoded = ptr.v;
+
+	if (slab_freelist_hardened)
+		decoded ^= s->random ^ __builtin_bswap64(ptr_addr);
+	return (void *)decoded;
+}
+
+static inline void *get_freepointer(const struct kmem_cache *s, void *object)
+{
+	unsigned long ptr_addr = (unsigned long)object + s->offset;
+	freeptr_t p;
+
+	memcpy(&p, (void *)ptr_addr, sizeof(p));
+	return freelist_ptr_decode(s, p, ptr_addr);
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
+{
+	unsigned long ptr_addr = (unsigned long)object + s->offset;
+	freeptr_t p = freelist_ptr_encode(s, fp, ptr_addr);
+
+	memcpy((void *)ptr_addr, &p, sizeof(p));
+}
+
+static inline void *fixup_red_left(const struct kmem_cache *s, void *p)
+{
+	return (char *)p + s->red_left_pad;
+}
+
+#define for_each_object(__p, __s, __addr, __objects)                             \
+	for (__p = fixup_red_left(__s, __addr);                                  \
+	     (char *)__p < (char *)(__addr) + (size_t)(__objects) * (__s)->size; \
+	     __p = (char *)__p + (__s)->size)
+
+/* Is @object the start of an object of @slab (of @objects objects)? */
+static bool check_valid_pointer(const struct kmem_cache *s, const struct slab *slab,
+				unsigned int objects, const void *object)
+{
+	const char *base = (const char *)slab_address(slab) + s->red_left_pad;
+	const char *p = object;
+
+	if (!object)
+		return true;
+	return p >= base && p < base + (size_t)objects * s->size &&
+	       (size_t)(p - base) % s->size == 0;
+}
+
+static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab,
+					const void *object)
+{
+	return (unsigned int)(((const char *)object -
+			       (const char *)fixup_red_left(s, slab_address(slab))) /
+			      s->size);
+}
+
+static bool map_test_and_set(unsigned long *map, unsigned int idx)
+{
+	unsigned long bit = 1UL << (idx % BITS_PER_LONG);
+	bool was = map[idx / BITS_PER_LONG] & bit;
+
+	map[idx / BITS_PER_LONG] |= bit;
+	return was;
+}
+
+/* ---- reports (slab_err, object_err) ------------------------------------------------------ */
+
+static void slab_bug(const struct kmem_cache *s, const char *text)
+{
+	pr_err("=============================================================================\n");
+	pr_err("BUG %s (%s): %s\n", s ? s->name : "<unknown>", slub_tainted(), text);
+	pr_err("-----------------------------------------------------------------------------\n\n");
+}
+
+static void slab_fix(const struct kmem_cache *s, const char *text)
+{
+	pr_err("FIX %s: %s\n", s->name, text);
+}
+
+/* slab_lock held (or the slab private to the caller) */
+static void print_slab_info(const struct slab *slab)
+{
+	pr_err("Slab 0x%016lx objects=%u used=%u fp=0x%016lx flags=%#lx\n", (unsigned long)slab,
+	       slab->objects, slab->inuse, (unsigned long)slab->freelist, slab_flags_read(slab));
+}
+
+static void __slab_err(const struct slab *slab)
+{
+	print_slab_info(slab);
+	dump_stack();
+	add_taint(TAINT_BAD_PAGE);
+}
+
+static __printf(3, 4) void slab_err(const struct kmem_cache *s, const struct slab *slab,
+				    const char *fmt, ...)
+{
+	char buf[100];
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(buf, sizeof(buf), fmt, args);
+	va_end(args);
+	slab_bug(s, buf);
+	__slab_err(slab);
+}
+
+static void object_err(const struct kmem_cache *s, const struct slab *slab, const void *object,
+		       const char *reason)
+{
+	slab_bug(s, reason);
+	pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)object,
+	       (unsigned long)((const char *)object - (const char *)slab_address(slab)));
+	__slab_err(slab);
+}
+
+/*
+ * CONFIG_SLAB_FREELIST_HARDENED's naive check, which the kernel makes a BUG_ON() in
+ * set_freepointer(): an object freed while it is already the first free object would
+ * point at itself and loop the freelist. kmm reports it and drops the second free, so
+ * nothing is lost. Caller holds slab_lock, or owns the freelist. True: do not free.
+ */
+static bool naive_double_free(const struct kmem_cache *s, const void *object, const void *fp)
+{
+	if (likely(!slab_freelist_hardened || object != fp))
+		return false;
+	return true;
+}
+
+static noinline void report_double_free(const struct kmem_cache *s, const void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+	char text[100];
+
+	scnprintf(text, sizeof(text), "Object 0x%016lx: double free or corruption detected",
+		  (unsigned long)object);
+	slab_bug(s, text);
+	pr_err("Object 0x%016lx @offset=%lu: freed while first on the freelist; free ignored\n",
+	       (unsigned long)object,
+	       (unsigned long)((const char *)object - (const char *)slab_address(slab)));
+	slab_lock(slab);
+	print_slab_info(slab);
+	slab_unlock(slab);
+	dump_stack();
+	add_taint(TAINT_BAD_PAGE);
+}
+
+/* ---- node lists and counters ---------------------------------------------------------- */
+
+static inline unsigned long node_nr_partial(const struct kmem_cache_node *n)
+{
+	return __atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long node_nr_slabs(struct kmem_cache_node *n)
+{
+	return (unsigned long)atomic_load_explicit(&n->nr_slabs, memory_order_relaxed);
+}
+
+static inline unsigned long node_nr_objs(struct kmem_cache_node *n)
+{
+	return (unsigned long)atomic_load_explicit(&n->total_objects, memory_order_relaxed);
+}
+
+static void inc_slabs_node(struct kmem_cache *s, int node, int objects)
+{
+	struct kmem_cache_node *n = get_node(s, node);
+
+	atomic_fetch_add_explicit(&n->nr_slabs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&n->total_objects, objects, memory_order_relaxed);
+}
+
+static void dec_slabs_node(struct kmem_cache *s, int node, int objects)
+{
+	struct kmem_cache_node *n = get_node(s, node);
+
+	atomic_fetch_sub_explicit(&n->nr_slabs, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&n->total_objects, objects, memory_order_relaxed);
+}
+
+/* list_lock held; nr_partial is also read without it, so it is stored atomically */
+static void __add_partial(struct kmem_cache_node *n, struct slab *slab, int tail)
+{
+	__atomic_store_n(&n->nr_partial, n->nr_partial + 1, __ATOMIC_RELAXED);
+	if (tail == DEACTIVATE_TO_TAIL)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+	slab_set_node_partial(slab);
+}
+
+static inline void add_partial(struct kmem_cache_node *n, struct slab *slab, int tail)
+{
+	__add_partial(n, slab, tail);
+}
+
+static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	list_del(&slab->slab_list);
+	slab_clear_node_partial(slab);
+	__atomic_store_n(&n->nr_partial, n->nr_partial - 1, __ATOMIC_RELAXED);
+}
+
+/* Full slabs are tracked only where validation needs them (SLAB_STORE_USER). */
+static void add_full(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab)
+{
+	if (s->flags & SLAB_STORE_USER)
+		list_add(&slab->slab_list, &n->full);
+}
+
+static void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab)
+{
+	if (s->flags & SLAB_STORE_USER)
+		list_del(&slab->slab_list);
+}
+
+/* ---- per-thread state: relaxed atomics where other threads read it racily ------------- */
+
+static inline struct slab *cpu_slab_read(const struct kmem_cache_cpu *c)
+{
+	return __atomic_load_n(&c->slab, __ATOMIC_RELAXED);
+}
+
+static inline void cpu_slab_write(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	__atomic_store_n(&c->slab, slab, __ATOMIC_RELAXED);
+}
+
+static inline struct slab *cpu_partial_read(const struct kmem_cache_cpu *c)
+{
+	return __atomic_load_n(&c->partial, __ATOMIC_RELAXED);
+}
+
+static inline void cpu_partial_write(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	__atomic_store_n(&c->partial, slab, __ATOMIC_RELAXED);
+}
+
+static inline int slab_slabs_read(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->slabs, __ATOMIC_RELAXED);
+}
+
+/* ---- new slabs ---------------------------------------------------------------------- */
+
+/* Per-slab randomness (the start of the shuffled sequence): splitmix64, seeded once. */
+static _Atomic uint64_t slab_random_state;
+
+static uint32_t get_random_u32_below(uint32_t ceil)
+{
+	uint64_t z = atomic_fetch_add_explicit(&slab_random_state, 0x9e3779b97f4a7c15ULL,
+					       memory_order_relaxed);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (uint32_t)(((z >> 32) * (uint64_t)ceil) >> 32);
+}
+
+static size_t random_seq_bytes(const struct kmem_cache *s)
+{
+	return oo_objects(s->oo) * sizeof(unsigned int);
+}
+
+/*
+ * CONFIG_SLAB_FREELIST_RANDOM: a Fisher-Yates shuffle of the object indices, stored as
+ * byte offsets (init_cache_random_seq). Each new slab starts at a random point of it.
+ * The sequence lives in pages of its own: the kmalloc caches may not exist yet.
+ */
+static int init_cache_random_seq(struct kmem_cache *s)
+{
+	unsigned int count = oo_objects(s->oo), i;
+	unsigned int *list;
+
+	if (s->random_seq || count < 2)
+		return 0;
+	list = alloc_pages_exact(random_seq_bytes(s), GFP_KERNEL);
+	if (!list) {
+		pr_err("SLUB: Unable to initialize free list for %s\n", s->name);
+		return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		list[i] = i;
+	for (i = count - 1; i > 0; i--) {
+		unsigned int j = get_random_u32_below(i + 1), t = list[i];
+
+		list[i] = list[j];
+		list[j] = t;
+	}
+	for (i = 0; i < count; i++)
+		list[i] *= s->size;
+	s->random_seq = list;
+	return 0;
+}
+
+static void free_cache_random_seq(struct kmem_cache *s)
+{
+	if (s->random_seq)
+		free_pages_exact(s->random_seq, random_seq_bytes(s));
+	s->random_seq = NULL;
+}
+
+/* A slab of the fallback order holds fewer objects: skip offsets beyond it. */
+static void *next_freelist_entry(struct kmem_cache *s, unsigned long *pos, void *start,
+				 unsigned long page_limit, unsigned long freelist_count)
+{
+	unsigned int idx;
+
+	do {
+		idx = s->random_seq[*pos];
+		*pos += 1;
+		if (*pos >= freelist_count)
+			*pos = 0;
+	} while (unlikely(idx >= page_limit));
+	return (char *)start + idx;
+}
+
+/* A new object: debug patterns, then the constructor - once in the object's life. */
+static void *setup_object(struct kmem_cache *s, void *object)
+{
+	if (kmem_cache_debug(s))
+		init_object(s, object, 0xbb /* SLUB_RED_INACTIVE */);
+	if (unlikely(s->ctor))
+		s->ctor(object);
+	return object;
+}
+
+static bool shuffle_freelist(struct kmem_cache *s, struct slab *slab)
+{
+	unsigned long idx, pos, page_limit, freelist_count;
+	void *start, *cur, *next;
+
+	if (slab->objects < 2 || !s->random_seq)
+		return false;
+	freelist_count = oo_objects(s->oo);
+	pos = get_random_u32_below((uint32_t)freelist_count);
+	page_limit = (unsigned long)slab->objects * s->size;
+	start = fixup_red_left(s, slab_address(slab));
+
+	cur = setup_object(s, next_freelist_entry(s, &pos, start, page_limit, freelist_count));
+	slab->freelist = cur;
+	for (idx = 1; idx < slab->objects; idx++) {
+		next = next_freelist_entry(s, &pos, start, page_limit, freelist_count);
+		next = setup_object(s, next);
+		set_freepointer(s, cur, next);
+		cur = next;
+	}
+	set_freepointer(s, cur, NULL);
+	return true;
+}
+
+static void build_linear_freelist(struct kmem_cache *s, struct slab *slab)
+{
+	void *p = setup_object(s, fixup_red_left(s, slab_address(slab))), *next;
+	unsigned int idx;
+
+	slab->freelist = p;
+	for (idx = 0; idx + 1 < slab->objects; idx++) {
+		next = setup_object(s, (char *)p + s->size);
+		set_freepointer(s, p, next);
+		p = next;
+	}
+	set_freepointer(s, p, NULL);
+}
+
+static struct slab *alloc_slab_page(gfp_t flags, int node, struct kmem_cache_order_objects oo)
+{
+	unsigned int order = oo_order(oo);
+	struct page *page;
+
+	if (node == NUMA_NO_NODE)
+		page = alloc_pages(flags, order);
+	else
+		page = alloc_pages_node(node, flags, order);
+	return page ? page_slab(page) : NULL;
+}
+
+static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node)
+{
+	struct kmem_cache_order_objects oo = s->oo;
+	struct slab *slab;
+	gfp_t alloc_gfp;
+
+	flags |= s->allocflags;
+	/* Let the preferred order fail under pressure: the minimum order may still succeed. */
+	alloc_gfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	if ((alloc_gfp & __GFP_DIRECT_RECLAIM) && oo_order(oo) > oo_order(s->min))
+		alloc_gfp = (alloc_gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+
+	slab = alloc_slab_page(alloc_gfp, node, oo);
+	if (unlikely(!slab)) {
+		oo = s->min;
+		slab = alloc_slab_page(flags, node, oo);
+		if (unlikely(!slab))
+			return NULL;
+	}
+
+	slab_set_page_type(slab, s);
+	slab->slab_cache = s;
+	slab->objects = oo_objects(oo);
+	slab->inuse = 0;
+	slab->frozen = 0;
+	slab_account(s, slab, 1);
+
+	setup_slab_debug(s, slab, slab_address(slab));
+	if (!shuffle_freelist(s, slab))
+		build_linear_freelist(s, slab);
+	return slab;
+}
+
+static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node)
+{
+	WARN_ON_ONCE(s->ctor && (flags & __GFP_ZERO));
+	return allocate_slab(s, flags & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK), node);
+}
+
+/* The slab is off every list and nobody holds an object of it. */
+static void free_slab(struct kmem_cache *s, struct slab *slab)
+{
+	unsigned int order = slab_page_order(slab);
+
+	slab_account(s, slab, -1);
+	slab_clear_node_partial(slab);
+	slab_clear_page_type(slab);
+	__free_pages(slab_page(slab), order);
+}
+
+static void discard_slab(struct kmem_cache *s, struct slab *slab)
+{
+	dec_slabs_node(s, slab_nid(slab), slab->objects);
+	free_slab(s, slab);
+}
+
+/* ---- freezing and unfreezing: a thread's cpu slab and cpu partial list ----------------- */
+
+/* Take a node-partial slab (already off the list) as the cpu slab: all its free objects. */
+static void *freeze_slab(struct kmem_cache *s, struct slab *slab)
+{
+	void *freelist;
+
+	slab_lock(slab);
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = 1;
+	slab_unlock(slab);
+	return freelist;
+}
+
+/*
+ * Take the remote frees of the cpu slab (or of a cpu partial slab becoming the cpu slab).
+ * A cpu slab left with nothing free is unfrozen: it is full, on no list, and its next free
+ * puts it on the freeing thread's partial list.
+ */
+static void *get_freelist(struct kmem_cache *s, struct slab *slab)
+{
+	void *freelist;
+
+	slab_lock(slab);
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = freelist != NULL;
+	slab_unlock(slab);
+	return freelist;
+}
+
+/*
+ * Put a list of cpu partial slabs (not frozen) back on their nodes' partial lists, or
+ * free the empty ones the nodes have enough of.
+ */
+static void __put_partials(struct kmem_cache *s, struct slab *partial_slab)
+{
+	struct kmem_cache_node *n = NULL, *n2;
+	struct slab *slab, *slab_to_discard = NULL;
+
+	while (partial_slab) {
+		unsigned int inuse;
+
+		slab = partial_slab;
+		partial_slab = slab->next;
+
+		n2 = get_node(s, slab_nid(slab));
+		if (n != n2) {
+			if (n)
+				spin_unlock(&n->list_lock);
+			n = n2;
+			spin_lock(&n->list_lock);
+		}
+		slab_lock(slab);
+		inuse = slab->inuse;
+		slab_unlock(slab);
+		if (unlikely(!inuse && n->nr_partial >= s->min_partial)) {
+			slab->next = slab_to_discard;
+			slab_to_discard = slab;
+		} else {
+			add_partial(n, slab, DEACTIVATE_TO_TAIL);
+		}
+	}
+	if (n)
+		spin_unlock(&n->list_lock);
+
+	while (slab_to_discard) {
+		slab = slab_to_discard;
+		slab_to_discard = slab_to_discard->next;
+		discard_slab(s, slab);
+	}
+}
+
+/* Give back the calling (or exited) thread's cpu partial slabs. */
+static void put_partials(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab *partial_slab = c->partial;
+
+	cpu_partial_write(c, NULL);
+	if (partial_slab)
+		__put_partials(s, partial_slab);
+}
+
+/*
+ * A slab that got its first free object since it was full goes to the freeing thread's
+ * partial list. @drain: if the list already holds cpu_partial_slabs, move it to the
+ * node first. slab->slabs counts the slabs from this one to the end of the list.
+ */
+static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, struct slab *slab,
+			    int drain)
+{
+	struct slab *oldslab = c->partial, *slab_to_put = NULL;
+	int slabs = 0;
+
+	if (oldslab) {
+		if (drain && oldslab->slabs >= (int)s->cpu_partial_slabs) {
+			slab_to_put = oldslab;
+			oldslab = NULL;
+		} else {
+			slabs = oldslab->slabs;
+		}
+	}
+	slabs++;
+	__atomic_store_n(&slab->slabs, slabs, __ATOMIC_RELAXED);
+	slab->next = oldslab;
+	cpu_partial_write(c, slab);
+
+	if (slab_to_put)
+		__put_partials(s, slab_to_put);
+}
+
+/*
+ * The cpu slab is given up: splice the thread's lockless freelist back into the slab,
+ * unfreeze it, and put it on the node partial list, free it if it is empty and the node
+ * has min_partial slabs already, or leave it off-list if it is full.
+ */
+static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freelist)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	void *freelist_tail = NULL, *iter;
+	int tail = DEACTIVATE_TO_HEAD, free_delta = 0;
+	unsigned int inuse;
+	bool has_free;
+
+	/* Stage one: count the thread's free objects and find the last one. */
+	for (iter = freelist; iter; iter = get_freepointer(s, iter)) {
+		freelist_tail = iter;
+		free_delta++;
+	}
+
+	/* Stage two: unfreeze, with the thread's free objects in front. */
+	slab_lock(slab);
+	if (slab->freelist)
+		tail = DEACTIVATE_TO_TAIL; /* remote frees: the slab is cache-cold */
+	if (freelist_tail) {
+		set_freepointer(s, freelist_tail, slab->freelist);
+		slab->freelist = freelist;
+		slab->inuse -= free_delta;
+	}
+	slab->frozen = 0;
+	inuse = slab->inuse;
+	has_free = slab->freelist != NULL;
+	slab_unlock(slab);
+
+	/* Stage three: the list the slab now belongs on. */
+	if (!inuse && node_nr_partial(n) >= s->min_partial) {
+		discard_slab(s, slab);
+	} else if (has_free) {
+		spin_lock(&n->list_lock);
+		add_partial(n, slab, tail);
+		spin_unlock(&n->list_lock);
+	}
+}
+
+/* Empty a thread's kmem_cache_cpu of @s: the cpu slab and the cpu partial list. */
+static void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab *slab = c->slab;
+	void *freelist = c->freelist;
+
+	cpu_slab_write(c, NULL);
+	c->freelist = NULL;
+	if (slab)
+		deactivate_slab(s, slab, freelist);
+	put_partials(s, c);
+}
+
+/* ---- allocation ------------------------------------------------------------------------- */
+
+struct partial_context {
+	gfp_t flags;
+	unsigned int orig_size;
+	void *object; /* debug caches: the object allocated under list_lock */
+};
+
+/* Debug caches: one object from a node-partial slab, list_lock held. */
+static void *alloc_single_from_partial(struct kmem_cache *s, struct kmem_cache_node *n,
+				       struct slab *slab, unsigned int orig_size)
+{
+	void *object;
+	bool full;
+
+	slab_lock(slab);
+	object = slab->freelist;
+	slab->freelist = get_freepointer(s, object);
+	slab->inuse++;
+	full = slab->inuse == slab->objects;
+	slab_unlock(slab);
+
+	if (!alloc_debug_processing(s, slab, object, orig_size)) {
+		remove_partial(n, slab);
+		return NULL;
+	}
+	if (full) {
+		remove_partial(n, slab);
+		add_full(s, n, slab);
+	}
+	return object;
+}
+
+/* Debug caches: the first object of a new slab, which then joins the node's lists. */
+static void *alloc_single_from_new_slab(struct kmem_cache *s, struct slab *slab,
+					unsigned int orig_size)
+{
+	int nid = slab_nid(slab);
+	struct kmem_cache_node *n = get_node(s, nid);
+	void *object;
+
+	object = slab->freelist;
+	slab->freelist = get_freepointer(s, object);
+	slab->inuse = 1;
+	if (!alloc_debug_processing(s, slab, object, orig_size))
+		return NULL; /* the slab is leaked, as the kernel does: it is corrupted */
+
+	spin_lock(&n->list_lock);
+	if (slab->inuse == slab->objects)
+		add_full(s, n, slab);
+	else
+		add_partial(n, slab, DEACTIVATE_TO_HEAD);
+	inc_slabs_node(s, nid, slab->objects);
+	spin_unlock(&n->list_lock);
+	return object;
+}
+
+/*
+ * Take partial slabs from node @n: the first becomes the cpu slab (returned, off the
+ * list), and up to half of cpu_partial_slabs more go to the thread's partial list, so
+ * that the next refills need no list_lock. Debug caches take one object instead.
+ */
+static struct slab *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
+				     struct partial_context *pc, struct kmem_cache_cpu *c)
+{
+	struct slab *slab, *slab2, *partial = NULL;
+	unsigned int partial_slabs = 0;
+
+	/* Racy check: a wrong answer costs a new slab, or a look at an empty list. */
+	if (!n || !node_nr_partial(n))
+		return NULL;
+
+	spin_lock(&n->list_lock);
+	list_for_each_entry_safe(slab, slab2, &n->partial, slab_list) {
+		if (slab_no_cpu_cache(s)) {
+			void *object = alloc_single_from_partial(s, n, slab, pc->orig_size);
+
+			if (object) {
+				partial = slab;
+				pc->object = object;
+				break;
+			}
+			continue;
+		}
+
+		remove_partial(n, slab);
+		if (!partial) {
+			partial = slab;
+			if (!s->cpu_partial)
+				break;
+		} else {
+			put_cpu_partial(s, c, slab, 0);
+			if (++partial_slabs > s->cpu_partial_slabs / 2)
+				break;
+		}
+	}
+	spin_unlock(&n->list_lock);
+	return partial;
+}
+
+/* Other nodes' partial slabs, where they have more than they keep (get_any_partial). */
+static struct slab *get_any_partial(struct kmem_cache *s, struct partial_context *pc,
+				    struct kmem_cache_cpu *c, int skip)
+{
+	struct kmem_cache_node *n;
+	struct slab *slab;
+	int node;
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		if (node == skip || node_nr_partial(n) <= s->min_partial)
+			continue;
+		slab = get_partial_node(s, n, pc, c);
+		if (slab)
+			return slab;
+	}
+	return NULL;
+}
+
+static struct slab *get_partial(struct kmem_cache *s, int node, struct partial_context *pc,
+				struct kmem_cache_cpu *c)
+{
+	int searchnode = node == NUMA_NO_NODE ? numa_mem_id() : node;
+	struct slab *slab;
+
+	slab = get_partial_node(s, get_node(s, searchnode), pc, c);
+	if (slab || (node != NUMA_NO_NODE && (pc->flags & __GFP_THISNODE)))
+		return slab;
+	return get_any_partial(s, pc, c, searchnode);
+}
+
+static void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, int nid);
+
+/* Debug caches and the kmem_cache_node cache: everything under list_lock. */
+static void *alloc_single(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
+{
+	struct partial_context pc = { .flags = gfpflags, .orig_size = (unsigned int)orig_size };
+	struct slab *slab;
+
+	if (get_partial(s, node, &pc, NULL))
+		return pc.object;
+	slab = new_slab(s, gfpflags, node);
+	if (unlikely(!slab)) {
+		slab_out_of_memory(s, gfpflags, node);
+		return NULL;
+	}
+	return alloc_single_from_new_slab(s, slab, (unsigned int)orig_size);
+}
+
+static inline bool node_match(const struct slab *slab, int node)
+{
+	return node == NUMA_NO_NODE || slab_nid(slab) == node;
+}
+
+/*
+ * The slow path: the thread's freelist is empty (or on the wrong node). In order: the
+ * remote frees of the cpu slab, the next cpu partial slab, the node's partial slabs, a
+ * new slab.
+ */
+static noinline void *___slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node,
+				    unsigned long addr, struct kmem_cache_cpu *c, size_t orig_size)
+{
+	struct partial_context pc;
+	struct slab *slab;
+	void *freelist;
+
+	if (slab_no_cpu_cache(s))
+		return alloc_single(s, gfpflags, node, orig_size);
+
+	if (node != NUMA_NO_NODE && !node_online_for(s, node))
+		node = NUMA_NO_NODE;
+	slab = c->slab;
+	if (!slab)
+		goto new_slab;
+	if (unlikely(!node_match(slab, node)))
+		goto deactivate_slab;
+
+	freelist = c->freelist;
+	if (freelist)
+		goto load_freelist;
+	freelist = get_freelist(s, slab);
+	if (!freelist) {
+		cpu_slab_write(c, NULL);
+		goto new_slab;
+	}
+
+load_freelist:
+	c->freelist = get_freepointer(s, freelist);
+	return freelist;
+
+deactivate_slab:
+	freelist = c->freelist;
+	cpu_slab_write(c, NULL);
+	c->freelist = NULL;
+	deactivate_slab(s, slab, freelist);
+
+new_slab:
+	while ((slab = c->partial)) {
+		cpu_partial_write(c, slab->next);
+		if (likely(node_match(slab, node))) {
+			cpu_slab_write(c, slab);
+			freelist = get_freelist(s, slab);
+			goto load_freelist; /* a cpu partial slab always has free objects */
+		}
+		slab->next = NULL;
+		__put_partials(s, slab);
+	}
+
+	pc.flags = gfpflags;
+	pc.orig_size = (unsigned int)orig_size;
+	pc.object = NULL;
+	slab = get_partial(s, node, &pc, c);
+	if (slab) {
+		freelist = freeze_slab(s, slab);
+		goto retry_load_slab;
+	}
+
+	slab = new_slab(s, gfpflags, node);
+	if (unlikely(!slab)) {
+		slab_out_of_memory(s, gfpflags, node);
+		return NULL;
+	}
+	/* Nobody else knows the slab yet: no lock needed. */
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = 1;
+	inc_slabs_node(s, slab_nid(slab), slab->objects);
+
+retry_load_slab:
+	/* Reclaim may have run this thread's frees and allocations meanwhile. */
+	if (unlikely(c->slab)) {
+		void *flush_freelist = c->freelist;
+		struct slab *flush_slab = c->slab;
+
+		cpu_slab_write(c, NULL);
+		c->freelist = NULL;
+		deactivate_slab(s, flush_slab, flush_freelist);
+		goto retry_load_slab;
+	}
+	cpu_slab_write(c, slab);
+	goto load_freelist;
+}
+
+/* The fast path: the next object of the thread's freelist. */
+static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
+					     unsigned long addr, size_t orig_size)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+	void *object = c->freelist;
+
+	if (unlikely(!object || !node_match(c->slab, node)))
+		object = ___slab_alloc(s, gfpflags, node, addr, c, orig_size);
+	else
+		c->freelist = get_freepointer(s, object);
+
+	if (unlikely(gfpflags & __GFP_ZERO) && object)
+		memset(object, 0, s->object_size);
+	return object;
+}
+
+static noinline void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, int nid)
+{
+	struct kmem_cache_node *n;
+	char gfp[128];
+	int node;
+
+	if (gfpflags & __GFP_NOWARN)
+		return;
+	gfp_flags_snprint(gfp, sizeof(gfp), gfpflags);
+	pr_warn("SLUB: Unable to allocate memory on CPU %u (of node %d) on node %d, gfp=%#x(%s)\n",
+		smp_processor_id(), numa_mem_id(), nid, gfpflags, gfp);
+	pr_warn("  cache: %s, object size: %u, buffer size: %u, default order: %u, min order: %u\n",
+		s->name, s->object_size, s->size, oo_order(s->oo), oo_order(s->min));
+	if (oo_order(s->min) > (unsigned int)get_order(s->object_size))
+		pr_warn("  %s debugging increased min order, use slab_debug=O to disable.\n",
+			s->name);
+	for_each_kmem_cache_node(s, node, n) pr_warn("  node %d: slabs: %ld, objs: %ld\n", node,
+						     (long)node_nr_slabs(n), (long)node_nr_objs(n));
+}
+
+/* ---- freeing ------------------------------------------------------------------------------ */
+
+/* Debug caches and the kmem_cache_node cache: free under list_lock, lists kept exact. */
+static noinline void free_to_partial_list(struct kmem_cache *s, struct slab *slab, void *head,
+					  void *tail, int bulk_cnt, unsigned long addr)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	struct slab *slab_free = NULL;
+	int cnt = bulk_cnt;
+	bool double_free = false;
+
+	spin_lock(&n->list_lock);
+	if (free_debug_processing(s, slab, head, tail, &cnt, addr)) {
+		void *prior;
+		unsigned int inuse;
+
+		slab_lock(slab);
+		prior = slab->freelist;
+		double_free = naive_double_free(s, tail, prior);
+		if (!double_free) {
+			slab->inuse -= cnt;
+			set_freepointer(s, tail, prior);
+			slab->freelist = head;
+		}
+		inuse = slab->inuse;
+		slab_unlock(slab);
+
+		if (!double_free) {
+			/* Empty with enough partial slabs on the node: free it, whichever list. */
+			if (inuse == 0 && n->nr_partial >= s->min_partial)
+				slab_free = slab;
+			if (!prior) {
+				remove_full(s, n, slab);
+				if (!slab_free)
+					add_partial(n, slab, DEACTIVATE_TO_TAIL);
+			} else if (slab_free) {
+				remove_partial(n, slab);
+			}
+		}
+	}
+	if (slab_free)
+		dec_slabs_node(s, slab_nid(slab), slab->objects);
+	spin_unlock(&n->list_lock);
+
+	if (double_free)
+		report_double_free(s, tail);
+	if (slab_free)
+		free_slab(s, slab);
+}
+
+/*
+ * The slow path of freeing @cnt objects head..tail of @slab, which is not the calling
+ * thread's cpu slab. Under slab_lock, with n->list_lock first where the slab may change
+ * lists: a full slab gets its first free object (it goes to this thread's cpu partial
+ * list, no list_lock needed), or a slab on the node partial list becomes empty.
+ */
+static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail, int cnt,
+			unsigned long addr)
+{
+	struct kmem_cache_node *n = NULL;
+	bool was_frozen, on_node_partial = false, needs_list;
+	unsigned int inuse;
+	void *prior;
+
+	if (slab_no_cpu_cache(s)) {
+		free_to_partial_list(s, slab, head, tail, cnt, addr);
+		return;
+	}
+
+	for (;;) {
+		slab_lock(slab);
+		prior = slab->freelist;
+		was_frozen = slab->frozen;
+		inuse = slab->inuse - cnt;
+		needs_list = (!inuse || !prior) && !was_frozen &&
+			     (!kmem_cache_has_cpu_partial(s) || prior);
+		if (!needs_list || n)
+			break;
+		/* list_lock comes before slab_lock: take it and look again */
+		slab_unlock(slab);
+		n = get_node(s, slab_nid(slab));
+		spin_lock(&n->list_lock);
+	}
+	if (unlikely(naive_double_free(s, tail, prior))) {
+		slab_unlock(slab);
+		if (n)
+			spin_unlock(&n->list_lock);
+		report_double_free(s, tail);
+		return;
+	}
+	set_freepointer(s, tail, prior);
+	slab->freelist = head;
+	slab->inuse = inuse;
+	if (needs_list)
+		on_node_partial = slab_test_node_partial(slab);
+	slab_unlock(slab);
+
+	if (!needs_list) {
+		if (n)
+			spin_unlock(&n->list_lock);
+		/* A frozen slab is some thread's cpu slab: no list to change. */
+		if (!was_frozen && kmem_cache_has_cpu_partial(s) && !prior)
+			put_cpu_partial(s, this_cpu_slab(s), slab, 1);
+		return;
+	}
+
+	/* Partially empty but on no node list (a cpu partial slab): leave it to its owner. */
+	if (prior && !on_node_partial) {
+		spin_unlock(&n->list_lock);
+		return;
+	}
+	if (unlikely(!inuse && n->nr_partial >= s->min_partial))
+		goto slab_empty;
+	/* Without cpu partial lists a slab that was full goes to the node's list. */
+	if (!kmem_cache_has_cpu_partial(s) && unlikely(!prior))
+		add_partial(n, slab, DEACTIVATE_TO_TAIL);
+	spin_unlock(&n->list_lock);
+	return;
+
+slab_empty:
+	if (prior)
+		remove_partial(n, slab);
+	spin_unlock(&n->list_lock);
+	discard_slab(s, slab);
+}
+
+/* The fast path: into the thread's own cpu slab, lock-free. */
+static __always_inline void do_slab_free(struct kmem_cache *s, struct slab *slab, void *head,
+					 void *tail, int cnt, unsigned long addr)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+	void *freelist = c->freelist;
+
+	if (likely(slab == c->slab)) {
+		if (unlikely(naive_double_free(s, tail, freelist))) {
+			report_double_free(s, tail);
+			return;
+		}
+		set_freepointer(s, tail, freelist);
+		c->freelist = head;
+	} else {
+		__slab_free(s, slab, head, tail, cnt, addr);
+	}
+}
+
+/* ---- bulk ------------------------------------------------------------------------------- */
+
+/* All or nothing: @size objects into @p, or 0 with nothing allocated. */
+static int slub_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	struct kmem_cache_cpu *c;
+	size_t i;
+
+	if (!size)
+		return 0;
+	c = this_cpu_slab(s);
+	for (i = 0; i < size; i++) {
+		void *object = c->freelist;
+
+		if (unlikely(!object)) {
+			p[i] = ___slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_, c, s->object_size);
+			if (unlikely(!p[i]))
+				goto error;
+			continue;
+		}
+		c->freelist = get_freepointer(s, object);
+		p[i] = object;
+	}
+	if (unlikely(flags & __GFP_ZERO)) {
+		for (i = 0; i < size; i++)
+			memset(p[i], 0, s->object_size);
+	}
+	return (int)size;
+
+error:
+	slub_ops.free_bulk(s, i, p);
+	return 0;
+}
+
+struct detached_freelist {
+	struct slab *slab;
+	void *tail;
+	void *freelist;
+	int cnt;
+	struct kmem_cache *s;
+};
+
+/*
+ * Gather objects of the same slab as the last of p[0..size) into one freelist, looking
+ * past at most 3 objects of other slabs; the rest are moved to the front of @p. Returns
+ * how many objects remain. With @s NULL (kfree_bulk) each object names its own cache,
+ * and one that is not a slab object is kfree()d on its own.
+ */
+static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **p,
+				      struct detached_freelist *df)
+{
+	int lookahead = 3;
+	void *object;
+	size_t same;
+
+	object = p[--size];
+	df->slab = NULL;
+	if (unlikely(ZERO_OR_NULL_PTR(object) || !virt_addr_valid(object) ||
+		     !(df->slab = virt_to_slab(object)))) {
+		if (!s)
+			kfree(object);
+		else if (object)
+			WARN(1, "kmem_cache_free_bulk(%s): %p is not a slab object\n", s->name,
+			     object);
+		return size;
+	}
+	df->s = s ? s : df->slab->slab_cache;
+	df->tail = object;
+	df->freelist = object;
+	df->cnt = 1;
+	set_freepointer(df->s, object, NULL);
+
+	same = size;
+	while (size) {
+		object = p[--size];
+		if (!ZERO_OR_NULL_PTR(object) && virt_addr_valid(object) &&
+		    df->slab == virt_to_slab(object)) {
+			void *tmp;
+
+			if (unlikely(naive_double_free(df->s, object, df->freelist))) {
+				report_double_free(df->s, object);
+			} else {
+				set_freepointer(df->s, object, df->freelist);
+				df->freelist = object;
+				df->cnt++;
+			}
+			same--;
+			tmp = p[size];
+			p[size] = p[same];
+			p[same] = tmp;
+			continue;
+		}
+		if (!--lookahead)
+			break;
+	}
+	return same;
+}
+
+static void slub_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	while (size) {
+		struct detached_freelist df;
+
+		size = build_detached_freelist(s, size, p, &df);
+		if (df.slab)
+			do_slab_free(df.s, df.slab, df.freelist, df.tail, df.cnt, _RET_IP_);
+	}
+}
+
+/* ---- the ops: alloc, free, ksize, obj_valid ------------------------------------------- */
+
+static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+			size_t orig_size)
+{
+	return slab_alloc_node(s, gfp, node, caller, orig_size);
+}
+
+static void slub_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
+{
+	do_slab_free(s, slab, obj, obj, 1, caller);
+}
+
+/* slab_ksize(): what a kmalloc caller may use without touching the cache's metadata. */
+static size_t slub_ksize(struct kmem_cache *s, const void *obj)
+{
+	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+		return s->object_size;
+	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
+		return s->inuse;
+	return s->size;
+}
+
+static bool slub_obj_valid(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	return obj && check_valid_pointer(s, slab, slab_objects_nolock(s, slab), obj);
+}
+
+/* ---- creating and destroying caches -------------------------------------------------- */
+
+static void init_kmem_cache_node(struct kmem_cache_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	spin_lock_init(&n->list_lock);
+	INIT_LIST_HEAD(&n->partial);
+	INIT_LIST_HEAD(&n->full);
+	INIT_LIST_HEAD(&n->free);
+	atomic_init(&n->nr_slabs, 0);
+	atomic_init(&n->total_objects, 0);
+}
+
+static void free_kmem_cache_nodes(struct kmem_cache *s)
+{
+	struct kmem_cache_node *n;
+	int node;
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		s->node[node] = NULL;
+		if (s != &kmem_cache_node_cache)
+			free_to_partial_list(&kmem_cache_node_cache, virt_to_slab(n), n, n, 1,
+					     _RET_IP_);
+	}
+}
+
+static int init_kmem_cache_nodes(struct kmem_cache *s)
+{
+	int node;
+
+	for_each_online_node(node) {
+		struct kmem_cache_node *n;
+
+		if (s == &kmem_cache_node_cache)
+			n = &kmem_cache_node_boot[node];
+		else
+			n = alloc_single(&kmem_cache_node_cache, GFP_KERNEL, node,
+					 sizeof(struct kmem_cache_node));
+		if (!n) {
+			free_kmem_cache_nodes(s);
+			return -ENOMEM;
+		}
+		init_kmem_cache_node(n);
+		s->node[node] = n;
+	}
+	return 0;
+}
+
+static struct slub_geometry_args geometry_args(const struct kmem_cache *s,
+					       const struct kmem_cache_args *args)
+{
+	return (struct slub_geometry_args){
+		.object_size = s->object_size,
+		.align = args ? args->align : s->align,
+		.flags = s->flags,
+		.has_ctor = s->ctor != NULL,
+		.use_freeptr_offset = args && args->use_freeptr_offset,
+		.freeptr_offset = args ? args->freeptr_offset : 0,
+		.nr_cpus = slab_nr_cpus ? slab_nr_cpus : 1,
+		.nr_cpu_ids = nr_cpu_ids,
+	};
+}
+
+/* kmem_cache_open(): the layout, the allocation flags, the secret, the node structures. */
+static int slub_cache_create(struct kmem_cache *s, const struct kmem_cache_args *args)
+{
+	struct slub_geometry_args ga = geometry_args(s, args);
+	struct slub_geometry g;
+	int err;
+
+	err = slub_calculate_geometry(&ga, &g);
+	if (err)
+		return err;
+	s->flags = g.flags;
+	s->size = g.size;
+	s->object_size = g.object_size;
+	s->offset = g.offset;
+	s->inuse = g.inuse;
+	s->align = g.align;
+	s->red_left_pad = g.red_left_pad;
+	s->oo = oo_make(g.order, g.objects);
+	s->min = oo_make(g.min_order, g.min_objects);
+	s->min_partial = g.min_partial;
+	s->cpu_partial = g.cpu_partial;
+	s->cpu_partial_slabs = g.cpu_partial_slabs;
+
+	s->allocflags = __GFP_COMP;
+	if (s->flags & SLAB_CACHE_DMA)
+		s->allocflags |= GFP_DMA;
+	if (s->flags & SLAB_CACHE_DMA32)
+		s->allocflags |= GFP_DMA32;
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		s->allocflags |= __GFP_RECLAIMABLE;
+	if (slab_freelist_hardened)
+		s->random = (unsigned long)port_random_u64();
+	s->random_seq = NULL;
+
+	err = init_kmem_cache_nodes(s);
+	if (err)
+		return err;
+	if (slab_freelist_random) {
+		err = init_cache_random_seq(s);
+		if (err) {
+			free_kmem_cache_nodes(s);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void slub_cache_release(struct kmem_cache *s)
+{
+	free_cache_random_seq(s);
+	free_kmem_cache_nodes(s);
+}
+
+/* Once, before any cache: the kmem_cache_node cache, from static node structures. */
+static void slub_init(void)
+{
+	struct kmem_cache *s = &kmem_cache_node_cache;
+	int err;
+
+	atomic_store_explicit(&slab_random_state, port_random_u64(), memory_order_relaxed);
+	s->name = "kmem_cache_node";
+	s->object_size = s->size = sizeof(struct kmem_cache_node);
+	s->flags = SLAB_HWCACHE_ALIGN | SLAB_NO_OBJ_EXT;
+	s->refcount = -1;
+	err = slub_cache_create(s, NULL);
+	if (err) {
+		pr_emerg("SLUB: cannot create the kmem_cache_node cache (%d)\n", err);
+		port_panic();
+	}
+}
+
+/* list_slab_objects(): the objects still allocated in a slab at shutdown (slab_lock held). */
+static void list_slab_objects(struct kmem_cache *s, struct slab *slab)
+{
+	unsigned long map[MAX_OBJS_PER_PAGE / BITS_PER_LONG + 1];
+	void *addr = slab_address(slab), *p;
+
+	slab_bug(s, "Objects remaining on __kmem_cache_shutdown()");
+	memset(map, 0, sizeof(map));
+	for (p = slab->freelist; p; p = get_freepointer(s, p)) {
+		if (!check_valid_pointer(s, slab, slab->objects, p) ||
+		    map_test_and_set(map, obj_to_index(s, slab, p)))
+			break;
+	}
+	for_each_object(p, s, addr, slab->objects)
+	{
+		if (!map_test_and_set(map, obj_to_index(s, slab, p)))
+			pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)p,
+			       (unsigned long)((char *)p - (char *)addr));
+	}
+	__slab_err(slab);
+}
+
+/* free_partial(): free the empty partial slabs; report the objects in the others. */
+static void free_partial(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	struct slab *slab, *h;
+	LIST_HEAD(discard);
+
+	spin_lock(&n->list_lock);
+	list_for_each_entry_safe(slab, h, &n->partial, slab_list) {
+		unsigned int inuse;
+
+		slab_lock(slab);
+		inuse = slab->inuse;
+		if (inuse)
+			list_slab_objects(s, slab);
+		slab_unlock(slab);
+		if (!inuse) {
+			remove_partial(n, slab);
+			list_add(&slab->slab_list, &discard);
+		}
+	}
+	spin_unlock(&n->list_lock);
+
+	list_for_each_entry_safe(slab, h, &discard, slab_list) {
+		list_del(&slab->slab_list);
+		discard_slab(s, slab);
+	}
+}
+
+/*
+ * __kmem_cache_shutdown(): take back what every thread holds of @s (slab_mutex and
+ * slab_areas_lock held by the caller; a thread still using @s is the caller's bug, as
+ * in the kernel), then free every empty slab. Nonzero if objects remain.
+ */
+static int slub_cache_shutdown(struct kmem_cache *s)
+{
+	struct slab_thread_area *area;
+	struct kmem_cache_node *n;
+	int node;
+
+	for_each_slab_thread_area(area)
+	{
+		struct kmem_cache_cpu *c = &area->cpu[s->cpu_index];
+
+		flush_cpu_slab(s, c);
+		memset(c, 0, sizeof(*c));
+	}
+	for_each_kmem_cache_node(s, node, n)
+	{
+		free_partial(s, n);
+		if (node_nr_partial(n) || node_nr_slabs(n))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The calling thread exits (slab_mutex and slab_areas_lock held): its cpu slabs and cpu
+ * partial slabs of every cache go back to the nodes.
+ */
+static void slub_flush_thread(struct slab_thread_area *area)
+{
+	for (unsigned int i = 0; i < SLAB_MAX_CACHES; i++) {
+		struct kmem_cache *s = slab_cache_by_index(i);
+		struct kmem_cache_cpu *c;
+
+		if (!s)
+			continue;
+		c = &area->cpu[i];
+		if (c->slab || c->partial)
+			flush_cpu_slab(s, c);
+		memset(c, 0, sizeof(*c));
+	}
+}
+
+/*
+ * __kmem_cache_shrink(): give back the calling thread's cpu slabs of @s, then free the
+ * empty partial slabs and sort the others, fullest first, so that allocations fill them
+ * and the emptiest may become free. Divergence from the kernel's flush_all(): other
+ * threads' cpu slabs stay where they are - they may be using them this very moment, and
+ * a thread cannot be interrupted to flush its own as a CPU can.
+ */
+static int slub_cache_shrink(struct kmem_cache *s)
+{
+	struct list_head promote[SHRINK_PROMOTE_MAX];
+	struct kmem_cache_node *n;
+	struct slab *slab, *t;
+	int node, i, ret = 0;
+	LIST_HEAD(discard);
+
+	if (!slab_no_cpu_cache(s))
+		flush_cpu_slab(s, this_cpu_slab(s));
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		INIT_LIST_HEAD(&discard);
+		for (i = 0; i < SHRINK_PROMOTE_MAX; i++)
+			INIT_LIST_HEAD(promote + i);
+
+		spin_lock(&n->list_lock);
+		list_for_each_entry_safe(slab, t, &n->partial, slab_list) {
+			int free;
+
+			slab_lock(slab);
+			free = slab->objects - slab->inuse;
+			slab_unlock(slab);
+			if (free == slab->objects) {
+				list_move(&slab->slab_list, &discard);
+				slab_clear_node_partial(slab);
+				__atomic_store_n(&n->nr_partial, n->nr_partial - 1,
+						 __ATOMIC_RELAXED);
+				dec_slabs_node(s, node, slab->objects);
+			} else if (free <= SHRINK_PROMOTE_MAX) {
+				list_move(&slab->slab_list, promote + free - 1);
+			}
+		}
+		/* the fullest slabs to the head of the partial list */
+		for (i = SHRINK_PROMOTE_MAX - 1; i >= 0; i--)
+			list_splice_init(promote + i, &n->partial);
+		spin_unlock(&n->list_lock);
+
+		list_for_each_entry_safe(slab, t, &discard, slab_list) {
+			list_del(&slab->slab_list);
+			free_slab(s, slab);
+		}
+		if (node_nr_slabs(n))
+			ret = 1;
+	}
+	return ret;
+}
+
+/* ---- statistics: slabinfo and the sysfs attributes --------------------------------------- */
+
+static unsigned int count_free(struct slab *slab)
+{
+	return slab->objects - slab->inuse;
+}
+
+static unsigned int count_inuse(struct slab *slab)
+{
+	return slab->inuse;
+}
+
+static unsigned int count_total(struct slab *slab)
+{
+	return slab->objects;
+}
+
+static unsigned long count_partial(struct kmem_cache_node *n,
+				   unsigned int (*get_count)(struct slab *))
+{
+	unsigned long x = 0;
+	struct slab *slab;
+
+	spin_lock(&n->list_lock);
+	list_for_each_entry(slab, &n->partial, slab_list) {
+		slab_lock(slab);
+		x += get_count(slab);
+		slab_unlock(slab);
+	}
+	spin_unlock(&n->list_lock);
+	return x;
+}
+
+static void slub_get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo)
+{
+	unsigned long nr_slabs = 0, nr_objs = 0, nr_free = 0;
+	struct kmem_cache_node *n;
+	int node;
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		nr_slabs += node_nr_slabs(n);
+		nr_objs += node_nr_objs(n);
+		nr_free += count_partial(n, count_free);
+	}
+	memset(sinfo, 0, sizeof(*sinfo));
+	sinfo->active_objs = nr_objs - nr_free;
+	sinfo->num_objs = nr_objs;
+	sinfo->active_slabs = nr_slabs;
+	sinfo->num_slabs = nr_slabs;
+	sinfo->objects_per_slab = oo_objects(s->oo);
+	sinfo->cache_order = oo_order(s->oo);
+}
+
+enum slab_stat_type {
+	SL_ALL,	    /* all slabs */
+	SL_PARTIAL, /* only partially allocated slabs */
+	SL_CPU,	    /* only slabs used for cpu caches */
+	SL_OBJECTS, /* determine allocated objects not slabs */
+	SL_TOTAL    /* determine object capacity not slabs */
+};
+#define SO_ALL	   (1 << SL_ALL)
+#define SO_PARTIAL (1 << SL_PARTIAL)
+#define SO_CPU	   (1 << SL_CPU)
+#define SO_OBJECTS (1 << SL_OBJECTS)
+#define SO_TOTAL   (1 << SL_TOTAL)
+
+/* Racy counts of every thread's cpu slabs (the kernel reads other CPUs' the same way). */
+static void count_cpu_slabs(struct kmem_cache *s, unsigned long *nodes, unsigned long *total)
+{
+	struct slab_thread_area *area;
+
+	spin_lock(&slab_areas_lock);
+	for_each_slab_thread_area(area)
+	{
+		struct kmem_cache_cpu *c = &area->cpu[s->cpu_index];
+		struct slab *slab = cpu_slab_read(c);
+
+		if (slab) {
+			nodes[slab_nid(slab)]++;
+			(*total)++;
+		}
+		slab = cpu_partial_read(c);
+		if (slab) {
+			int x = slab_slabs_read(slab);
+
+			nodes[slab_nid(slab)] += (unsigned long)x;
+			*total += (unsigned long)x;
+		}
+	}
+	spin_unlock(&slab_areas_lock);
+}
+
+static int show_slab_objects(struct kmem_cache *s, char *buf, size_t size, unsigned long flags)
+{
+	unsigned long nodes[MAX_NUMNODES] = { 0 }, total = 0, x;
+	struct kmem_cache_node *n;
+	int node, len;
+
+	if (flags & SO_CPU)
+		count_cpu_slabs(s, nodes, &total);
+	if (flags & SO_ALL) {
+		for_each_kmem_cache_node(s, node, n)
+		{
+			if (flags & SO_TOTAL)
+				x = node_nr_objs(n);
+			else if (flags & SO_OBJECTS)
+				x = node_nr_objs(n) - count_partial(n, count_free);
+			else
+				x = node_nr_slabs(n);
+			total += x;
+			nodes[node] += x;
+		}
+	} else if (flags & SO_PARTIAL) {
+		for_each_kmem_cache_node(s, node, n)
+		{
+			if (flags & SO_TOTAL)
+				x = count_partial(n, count_total);
+			else if (flags & SO_OBJECTS)
+				x = count_partial(n, count_inuse);
+			else
+				x = node_nr_partial(n);
+			total += x;
+			nodes[node] += x;
+		}
+	}
+	len = scnprintf(buf, size, "%lu", total);
+	for (node = 0; node < nr_online_nodes; node++)
+		if (nodes[node])
+			len += scnprintf(buf + len, size - (size_t)len, " N%d=%lu", node,
+					 nodes[node]);
+	len += scnprintf(buf + len, size - (size_t)len, "\n");
+	return len;
+}
+
+static int slabs_cpu_partial_show(struct kmem_cache *s, char *buf, size_t size)
+{
+	struct slab_thread_area *area;
+	int objects, slabs = 0, cpu = 0, len;
+
+	spin_lock(&slab_areas_lock);
+	for_each_slab_thread_area(area)
+	{
+		struct slab *slab = cpu_partial_read(&area->cpu[s->cpu_index]);
+
+		if (slab)
+			slabs += slab_slabs_read(slab);
+	}
+	/* approximately half-full slabs, as set_cpu_partial() assumes */
+	objects = (slabs * (int)oo_objects(s->oo)) / 2;
+	len = scnprintf(buf, size, "%d(%d)", objects, slabs);
+	for_each_slab_thread_area(area)
+	{
+		struct slab *slab = cpu_partial_read(&area->cpu[s->cpu_index]);
+
+		if (slab) {
+			slabs = slab_slabs_read(slab);
+			objects = (slabs * (int)oo_objects(s->oo)) / 2;
+			len += scnprintf(buf + len, size - (size_t)len, " C%d=%d(%d)", cpu, objects,
+					 slabs);
+		}
+		cpu++;
+	}
+	spin_unlock(&slab_areas_lock);
+	len += scnprintf(buf + len, size - (size_t)len, "\n");
+	return len;
+}
+
+static int ctor_show(struct kmem_cache *s, char *buf, size_t size)
+{
+	char sym[128];
+
+	if (!s->ctor)
+		return 0;
+	port_symbolize((void *)(unsigned long)s->ctor, sym, sizeof(sym));
+	return scnprintf(buf, size, "%s\n", sym);
+}
+
+static int flag_show(const struct kmem_cache *s, slab_flags_t flag, char *buf, size_t size)
+{
+	return scnprintf(buf, size, "%d\n", !!(s->flags & flag));
+}
+
+static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		slab_flags_t flag;
+	} flag_attrs[] = {
+		{ "reclaim_account", SLAB_RECLAIM_ACCOUNT },
+		{ "hwcache_align", SLAB_HWCACHE_ALIGN },
+		{ "cache_dma", SLAB_CACHE_DMA },
+		{ "destroy_by_rcu", SLAB_TYPESAFE_BY_RCU },
+		{ "red_zone", SLAB_RED_ZONE },
+		{ "poison", SLAB_POISON },
+		{ "store_user", SLAB_STORE_USER },
+		{ "sanity_checks", SLAB_CONSISTENCY_CHECKS },
+		{ "trace", SLAB_TRACE },
+		{ "failslab", SLAB_FAILSLAB },
+		{ "skip_kfence", SLAB_SKIP_KFENCE },
+	};
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} object_attrs[] = {
+		{ "slabs", SO_ALL },
+		{ "objects", SO_ALL | SO_OBJECTS },
+		{ "total_objects", SO_ALL | SO_TOTAL },
+		{ "partial", SO_PARTIAL },
+		{ "objects_partial", SO_PARTIAL | SO_OBJECTS },
+		{ "cpu_slabs", SO_CPU },
+	};
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(flag_attrs); i++)
+		if (!strcmp(attr, flag_attrs[i].name))
+			return flag_show(s, flag_attrs[i].flag, buf, size);
+	for (size_t i = 0; i < ARRAY_SIZE(object_attrs); i++)
+		if (!strcmp(attr, object_attrs[i].name))
+			return show_slab_objects(s, buf, size, object_attrs[i].flags);
+	if (!strcmp(attr, "slab_size"))
+		return scnprintf(buf, size, "%u\n", s->size);
+	if (!strcmp(attr, "align"))
+		return scnprintf(buf, size, "%u\n", s->align);
+	if (!strcmp(attr, "object_size"))
+		return scnprintf(buf, size, "%u\n", s->object_size);
+	if (!strcmp(attr, "objs_per_slab"))
+		return scnprintf(buf, size, "%u\n", oo_objects(s->oo));
+	if (!strcmp(attr, "order"))
+		return scnprintf(buf, size, "%u\n", oo_order(s->oo));
+	if (!strcmp(attr, "min_partial"))
+		return scnprintf(buf, size, "%lu\n", s->min_partial);
+	if (!strcmp(attr, "cpu_partial"))
+		return scnprintf(buf, size, "%u\n", s->cpu_partial);
+	if (!strcmp(attr, "sheaf_capacity"))
+		return scnprintf(buf, size, "%u\n", 0u);
+	if (!strcmp(attr, "ctor"))
+		return ctor_show(s, buf, size);
+	if (!strcmp(attr, "aliases"))
+		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
+	if (!strcmp(attr, "usersize"))
+		return scnprintf(buf, size, "%u\n", s->usersize);
+	if (!strcmp(attr, "remote_node_defrag_ratio"))
+		return scnprintf(buf, size, "%u\n", REMOTE_NODE_DEFRAG_RATIO);
+	if (!strcmp(attr, "slabs_cpu_partial"))
+		return slabs_cpu_partial_show(s, buf, size);
+	if (!strcmp(attr, "shrink") || !strcmp(attr, "validate"))
+		return 0; /* write-only in effect: reading shows nothing */
+	return -ENOENT;
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+/*
+ * Walk one freelist of @slab, marking its objects in @map; a bad pointer or a cycle
+ * truncates it where it goes wrong (as on_freelist() repairs). Returns objects counted;
+ * *problems counts what was found.
+ */
+static unsigned int walk_freelist(struct kmem_cache *s, struct slab *slab, void **head,
+				  unsigned long *map, int *problems)
+{
+	unsigned int nr = 0, objects = slab_objects_nolock(s, slab);
+	void *object = NULL, *fp = *head;
+
+	while (fp) {
+		if (!check_valid_pointer(s, slab, objects, fp) ||
+		    map_test_and_set(map, obj_to_index(s, slab, fp))) {
+			if (object) {
+				object_err(s, slab, object,
+					   check_valid_pointer(s, slab, objects, fp) ?
+						   "Freelist cycle detected" :
+						   "Freechain corrupt");
+				set_freepointer(s, object, NULL);
+			} else {
+				slab_err(s, slab, "Freepointer corrupt");
+				*head = NULL;
+			}
+			slab_fix(s, "Freelist cleared");
+			(*problems)++;
+			break;
+		}
+		object = fp;
+		fp = get_freepointer(s, object);
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * validate_slab(): the counters and the freelist of one slab, slab_lock held. @cpu_freelist:
+ * the caller's own lockless freelist when @slab is its cpu slab.
+ */
+static int validate_slab(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
+{
+	unsigned long map[MAX_OBJS_PER_PAGE / BITS_PER_LONG + 1];
+	unsigned int max = slab_objects_nolock(s, slab), nr;
+	int problems = 0;
+
+	if (!PageSlab(slab_page(slab)) || slab->slab_cache != s) {
+		slab_err(s, slab, "Not a valid slab page");
+		return 1;
+	}
+	if (slab->objects != max) {
+		slab_err(s, slab, "objects %u > max %u", slab->objects, max);
+		return 1;
+	}
+	if (slab->inuse > slab->objects) {
+		slab_err(s, slab, "inuse %u > max %u", slab->inuse, slab->objects);
+		return 1;
+	}
+	memset(map, 0, sizeof(map));
+	nr = walk_freelist(s, slab, &slab->freelist, map, &problems);
+	if ((unsigned int)(slab->objects - slab->inuse) != nr) {
+		slab_err(s, slab, "Wrong number of objects. Found %u but should be %u", nr,
+			 (unsigned int)(slab->objects - slab->inuse));
+		slab->inuse = slab->objects - nr;
+		slab_fix(s, "Object count adjusted");
+		problems++;
+	}
+	if (cpu_freelist)
+		walk_freelist(s, slab, cpu_freelist, map, &problems);
+	return problems;
+}
+
+static int validate_slab_locked(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
+{
+	int problems;
+
+	slab_lock(slab);
+	problems = validate_slab(s, slab, cpu_freelist);
+	slab_unlock(slab);
+	return problems;
+}
+
+static int validate_slab_node(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	unsigned long count = 0;
+	struct slab *slab;
+	int problems = 0;
+
+	spin_lock(&n->list_lock);
+	list_for_each_entry(slab, &n->partial, slab_list) {
+		problems += validate_slab_locked(s, slab, NULL);
+		count++;
+	}
+	if (count != n->nr_partial) {
+		pr_err("SLUB %s: %lu partial slabs counted but counter=%lu\n", s->name, count,
+		       n->nr_partial);
+		problems++;
+	}
+	if (s->flags & SLAB_STORE_USER) {
+		list_for_each_entry(slab, &n->full, slab_list) {
+			problems += validate_slab_locked(s, slab, NULL);
+			count++;
+		}
+		if (count != node_nr_slabs(n)) {
+			pr_err("SLUB: %s %lu slabs counted but counter=%lu\n", s->name, count,
+			       node_nr_slabs(n));
+			problems++;
+		}
+	}
+	spin_unlock(&n->list_lock);
+	return problems;
+}
+
+/*
+ * Every node list, and the calling thread's own cpu slab and cpu partial slabs: other
+ * threads' are in use without a lock and cannot be looked at safely.
+ */
+static int slub_validate(struct kmem_cache *s)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+	struct kmem_cache_node *n;
+	int node, problems = 0;
+
+	for_each_kmem_cache_node(s, node, n) problems += validate_slab_node(s, n);
+	if (area && !slab_no_cpu_cache(s)) {
+		struct kmem_cache_cpu *c = &area->cpu[s->cpu_index];
+		struct slab *slab;
+
+		if (c->slab)
+			problems += validate_slab_locked(s, c->slab, &c->freelist);
+		for (slab = c->partial; slab; slab = slab->next)
+			problems += validate_slab_locked(s, slab, NULL);
+	}
+	return problems;
+}
+
+const struct slab_ops slub_ops = {
+	.name = "slub",
+	.init = slub_init,
+	.cache_create = slub_cache_create,
+	.cache_shutdown = slub_cache_shutdown,
+	.cache_release = slub_cache_release,
+	.cache_shrink = slub_cache_shrink,
+	.alloc = slub_alloc,
+	.free = slub_free,
+	.alloc_bulk = slub_alloc_bulk,
+	.free_bulk = slub_free_bulk,
+	.ksize = slub_ksize,
+	.get_slabinfo = slub_get_slabinfo,
+	.attr_show = slub_attr_show,
+	.validate = slub_validate,
+	.flush_thread = slub_flush_thread,
+	.obj_valid = slub_obj_valid,
+};

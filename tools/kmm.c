@@ -3,6 +3,8 @@
  * kmm.c - the kmm command. Subcommands:
  *   kmm demo              exercise the page allocator and show its reports
  *   kmm report NAME...    print /proc-style reports (buddyinfo, zoneinfo, meminfo, ...)
+ *   kmm slab CACHE [ATTR...]
+ *                         a slab cache's attributes, as /sys/kernel/slab/CACHE/ATTR
  * The command is a thin shell over the library's public API (<kmm.h>, <linux/gfp.h>):
  * whatever it shows, a program linking libkmm can get the same way.
  */
@@ -17,6 +19,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: kmm demo\n"
+		     "       kmm slab CACHE [ATTR...]\n"
 		     "       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
 		fprintf(out, "%s%s", *n, n[1] ? ", " : ")\n");
@@ -35,6 +38,38 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "kmm: no report named '%s'\n", argv[i]);
 			status = 2;
 		}
+	}
+	return status;
+}
+
+static int cmd_slab(int argc, char **argv)
+{
+	char buf[4096];
+	int status = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (argc == 2) {
+		for (const char *const *a = kmm_slab_attr_names; *a; a++)
+			if (kmm_slab_attr(argv[1], *a, buf, sizeof(buf)) >= 0)
+				printf("%-20s %s", *a, buf);
+			else if (a == kmm_slab_attr_names)
+				break;
+		if (kmm_slab_attr(argv[1], "object_size", buf, sizeof(buf)) < 0) {
+			fprintf(stderr, "kmm: no slab cache named '%s'\n", argv[1]);
+			return 2;
+		}
+		return 0;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (kmm_slab_attr(argv[1], argv[i], buf, sizeof(buf)) < 0) {
+			fprintf(stderr, "kmm: %s has no attribute '%s'\n", argv[1], argv[i]);
+			status = 2;
+			continue;
+		}
+		fputs(buf, stdout);
 	}
 	return status;
 }
@@ -88,6 +123,8 @@ int main(int argc, char **argv)
 		return cmd_demo();
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "slab"))
+		return cmd_slab(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

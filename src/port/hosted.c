@@ -151,6 +151,12 @@ void *port_metadata_alloc(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void port_metadata_free(void *addr, size_t bytes)
+{
+	if (addr)
+		munmap(addr, round_up_pages(bytes ? bytes : 1));
+}
+
 /* ==== virtual windows ================================================================= */
 
 void *port_vm_reserve(size_t bytes, size_t align)
@@ -371,6 +377,34 @@ static _Thread_local char task_comm[16];
 void *port_task_area(void)
 {
 	return task_area;
+}
+
+/*
+ * Thread exit hooks ride on one pthread key: its value is the hook's argument, and the
+ * key's destructor runs the core's hook with it as the thread exits.
+ */
+static pthread_key_t task_exit_key;
+static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
+static void (*_Atomic task_exit_fn)(void *);
+
+static void task_exit_destructor(void *arg)
+{
+	void (*fn)(void *) = atomic_load_explicit(&task_exit_fn, memory_order_acquire);
+
+	if (fn)
+		fn(arg);
+}
+
+static void task_exit_key_create(void)
+{
+	pthread_key_create(&task_exit_key, task_exit_destructor);
+}
+
+void port_task_exit_hook(void (*fn)(void *arg), void *arg)
+{
+	pthread_once(&task_exit_once, task_exit_key_create);
+	atomic_store_explicit(&task_exit_fn, fn, memory_order_release);
+	pthread_setspecific(task_exit_key, arg);
 }
 
 int port_task_id(void)

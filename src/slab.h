@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slab.h - the slab layer's internals (the kernel's mm/slab.h): struct slab overlaid on
+ * struct page, struct kmem_cache, and the contract between the front end
+ * (slab_common.c: cache creation, merging, kmalloc, kfree, reports) and the three
+ * back-ends (slub.c, slab.c, slob.c), each of which exports one struct slab_ops and
+ * nothing else.
+ *
+ * Who owns what: the front end creates and names caches, keeps slab_caches under
+ * slab_mutex, merges compatible caches, picks kmalloc caches, handles large kmalloc
+ * through the page allocator, and prints slabinfo. A back-end lays out objects, keeps
+ * slabs, per-CPU state and node lists, and allocates and frees objects. Lock order:
+ * slab_mutex, then the back-end's locks (node list_lock, then slab_lock), then the page
+ * allocator's.
+ *
+ * "CPU" state in user space is per thread (slab_thread_area below): a thread's cached
+ * slabs need no lock and no atomic on the hot path. A thread that exits hands its state
+ * back through slab_ops.flush_thread.
+ */
+#ifndef KMM_SLAB_INTERNAL_H
+#define KMM_SLAB_INTERNAL_H
+
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/*
+ * struct slab: the same memory as the struct page of the slab's first page, with the
+ * fields named for the slab allocator. Tail pages of a multi-page slab are ordinary
+ * compound tails; virt_to_slab() goes through compound_head().
+ */
+struct slab {
+	unsigned long __page_flags;
+	struct kmem_cache *slab_cache; /* overlays page->lru.next (bit 0 clear: not a tail) */
+	union {
+		struct {
+			union {
+				struct list_head slab_list; /* on a node's partial/full list */
+				struct {		    /* SLUB per-CPU partial list */
+					struct slab *next;
+					int slabs; /* slabs on the rest of the list */
+				};
+			};
+			/* SLUB: the slab's own freelist and counters, updated together */
+			void *freelist;
+			union {
+				unsigned long counters;
+				struct {
+					unsigned inuse : 16;
+					unsigned objects : 15;
+					unsigned frozen : 1; /* owned by a CPU: not on node lists */
+				};
+			};
+		};
+		struct { /* SLAB (mm/slab.c) */
+			struct list_head slab_list_slab;
+			unsigned int *freelist_idx; /* the free object indices */
+			void *s_mem;		    /* first object, after colour and management */
+		};
+		struct { /* SLOB (mm/slob.c) */
+			struct list_head slob_list;
+			void *slob_free; /* first free block */
+			long units;	 /* free units left in the page */
+		};
+	};
+	unsigned int __page_type; /* PGTY_slab */
+	atomic_t __page_refcount;
+	union {
+		unsigned long obj_exts;
+		unsigned int active; /* SLAB: objects in use */
+	};
+};
+
+_Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays struct page");
+_Static_assert(__builtin_offsetof(struct slab, slab_cache) == __builtin_offsetof(struct page, lru),
+	       "slab_cache must share the word compound_head uses");
+_Static_assert(__builtin_offsetof(struct slab, __page_type) ==
+		       __builtin_offsetof(struct page, page_type),
+	       "page_type stays where the page allocator looks");
+_Static_assert(__builtin_offsetof(struct slab, __page_refcount) ==
+		       __builtin_offsetof(struct page, _refcount),
+	       "_refcount stays where the page allocator looks");
+
+static inline struct slab *page_slab(const struct page *page)
+{
+	return (struct slab *)page;
+}
+
+static inline struct page *slab_page(const struct slab *slab)
+{
+	return (struct page *)slab;
+}
+
+static inline void *slab_address(const struct slab *slab)
+{
+	return page_address(slab_page(slab));
+}
+
+static inline unsigned int slab_order(const struct slab *slab)
+{
+	return compound_order(slab_page(slab));
+}
+
+static inline size_t slab_size(const struct slab *slab)
+{
+	return PAGE_SIZE << slab_order(slab);
+}
+
+/* The slab an address of kmm's direct map belongs to, or NULL if it is not a slab page. */
+static inline struct slab *virt_to_slab(const void *addr)
+{
+	struct page *page = compound_head(virt_to_page(addr));
+
+	return PageSlab(page) ? page_slab(page) : NULL;
+}
+
+/* order and objects per slab packed as the kernel's kmem_cache_order_objects */
+struct kmem_cache_order_objects {
+	unsigned int x;
+};
+#define OO_SHIFT 16
+#define OO_MASK	 ((1U << OO_SHIFT) - 1)
+
+static inline struct kmem_cache_order_objects oo_make(unsigned int order, unsigned int objects)
+{
+	return (struct kmem_cache_order_objects){ (order << OO_SHIFT) + objects };
+}
+
+static inline unsigned int oo_order(struct kmem_cache_order_objects x)
+{
+	return x.x >> OO_SHIFT;
+}
+
+static inline unsigned int oo_objects(struct kmem_cache_order_objects x)
+{
+	return x.x & OO_MASK;
+}
+
+/* Per-node state of a cache. */
+struct kmem_cache_node {
+	spinlock_t list_lock;
+	unsigned long nr_partial;
+	struct list_head partial;
+	struct list_head full; /* SLUB with SLAB_STORE_USER; SLAB's slabs_full */
+	struct list_head free; /* SLAB's slabs_free */
+	atomic_long nr_slabs;
+	atomic_long total_objects;
+	unsigned long free_objects; /* SLAB */
+	unsigned int free_limit;    /* SLAB */
+	unsigned int colour_next;   /* SLAB */
+	void *shared;		    /* SLAB: struct array_cache * */
+};
+
+/* Per-CPU (per thread, see above) state of a cache: SLUB's kmem_cache_cpu. */
+struct kmem_cache_cpu {
+	void *freelist;	      /* next free object of the active slab, lockless */
+	struct slab *slab;    /* the active ("CPU") slab */
+	struct slab *partial; /* frozen partial slabs kept by this CPU */
+	void *backend;	      /* SLAB: struct array_cache * */
+};
+
+/*
+ * A thread's per-cache state, indexed by kmem_cache.cpu_index. The area is reserved at
+ * its full size (SLAB_MAX_CACHES) and backed lazily, so an index is always in range.
+ */
+#define SLAB_MAX_CACHES 4096
+struct slab_thread_area {
+	struct kmem_cache_cpu cpu[SLAB_MAX_CACHES];
+	struct list_head list; /* on slab_thread_areas, under slab_mutex */
+	bool dead;	       /* its thread is gone (only the fork child sees such) */
+};
+
+struct kmem_cache {
+	/* hot: read on every allocation and free */
+	unsigned int cpu_index; /* slot in each thread's slab_thread_area */
+	slab_flags_t flags;
+	unsigned int size; /* the stride: object and metadata, aligned */
+	unsigned int object_size;
+	unsigned int offset;  /* where the free pointer lives in a free object */
+	unsigned long random; /* CONFIG_SLAB_FREELIST_HARDENED key */
+
+	struct kmem_cache_order_objects oo;  /* preferred slab order and objects */
+	struct kmem_cache_order_objects min; /* fallback when the order cannot be had */
+	gfp_t allocflags;		     /* GFP bits every slab allocation gets */
+	unsigned long min_partial;
+	unsigned int cpu_partial;
+	unsigned int cpu_partial_slabs;
+	unsigned int inuse;
+	unsigned int align;
+	unsigned int red_left_pad;
+	unsigned int *random_seq; /* CONFIG_SLAB_FREELIST_RANDOM: shuffled start order */
+
+	/* common */
+	const char *name;
+	int refcount; /* the cache itself plus merged aliases */
+	void (*ctor)(void *);
+	unsigned int useroffset;
+	unsigned int usersize;
+	struct list_head list; /* on slab_caches, newest first */
+	struct kmem_cache_node *node[MAX_NUMNODES];
+	void *backend; /* back-end private data (SLAB tunables, ...) */
+};
+
+/* ---- the back-end contract ----------------------------------------------------------- */
+
+/* Figures for a slabinfo row (mm/slab.h's struct slabinfo). */
+struct slabinfo {
+	unsigned long active_objs;
+	unsigned long num_objs;
+	unsigned long active_slabs;
+	unsigned long num_slabs;
+	unsigned long shared_avail;
+	unsigned int limit;
+	unsigned int batchcount;
+	unsigned int shared;
+	unsigned int objects_per_slab;
+	unsigned int cache_order;
+};
+
+struct slab_ops {
+	const char *name; /* "slub", "slab", "slob" */
+	/* Once, before any cache: set up the back-end. */
+	void (*init)(void);
+	/* Lay out @s (name, object_size, align, flags, ctor set) and set it up; 0 or -errno. */
+	int (*cache_create)(struct kmem_cache *s, const struct kmem_cache_args *args);
+	/* Free every empty slab; nonzero if objects remain (the back-end reports them). */
+	int (*cache_shutdown)(struct kmem_cache *s);
+	/* Release the back-end's structures of a shut-down cache. */
+	void (*cache_release)(struct kmem_cache *s);
+	/* Give back empty slabs and per-CPU caches; 0 if the cache is now empty. */
+	int (*cache_shrink)(struct kmem_cache *s);
+	/*
+	 * Allocate one object (node: NUMA_NO_NODE or a node id). @orig_size is what the caller
+	 * asked for (kmalloc), for debugging. Honours __GFP_ZERO.
+	 */
+	void *(*alloc)(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+		       size_t orig_size);
+	/* Free @obj, known to belong to @slab of @s. */
+	void (*free)(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller);
+	int (*alloc_bulk)(struct kmem_cache *s, gfp_t gfp, size_t nr, void **p);
+	void (*free_bulk)(struct kmem_cache *s, size_t nr, void **p);
+	/* Usable size of an object of @s (ksize). */
+	size_t (*ksize)(struct kmem_cache *s, const void *obj);
+	void (*get_slabinfo)(struct kmem_cache *s, struct slabinfo *sinfo);
+	/* One per-cache attribute value (sysfs text), or -ENOENT. */
+	int (*attr_show)(struct kmem_cache *s, const char *attr, char *buf, size_t size);
+	/* Walk and check every slab of @s; returns problems found. */
+	int (*validate)(struct kmem_cache *s);
+	/* The calling thread exits: give its per-CPU state back. */
+	void (*flush_thread)(struct slab_thread_area *area);
+	/* Is @obj the start of an object of @slab? (kfree and kmem_dump_obj checks) */
+	bool (*obj_valid)(struct kmem_cache *s, struct slab *slab, const void *obj);
+};
+
+extern const struct slab_ops slub_ops;
+extern const struct slab_ops *slab_ops; /* the back-end in use */
+
+/* ---- slab_common.c, for the back-ends ------------------------------------------------------ */
+
+extern struct mutex slab_mutex;
+extern struct list_head slab_caches;
+extern struct kmem_cache *kmem_cache; /* the cache of struct kmem_cache */
+extern unsigned int slab_nr_cpus;     /* CPUs the geometry is computed for */
+
+/*
+ * Every thread's area, registered at creation and removed when the thread exits, so
+ * that a cache being destroyed can take back what each thread holds of it. Walk the list
+ * with slab_mutex and slab_areas_lock held (kmem_cache_destroy and thread exit do); the
+ * owner must not be using that cache meanwhile, as in the kernel.
+ */
+extern struct list_head slab_thread_areas;
+extern spinlock_t slab_areas_lock;
+/* The live cache with this cpu_index, or NULL (slab_mutex held). */
+struct kmem_cache *slab_cache_by_index(unsigned int cpu_index);
+#define for_each_slab_thread_area(area) list_for_each_entry(area, &slab_thread_areas, list)
+
+/* The calling thread's slab state, created on first use. */
+struct slab_thread_area *slab_thread_area_slow(void);
+extern port_thread_local struct slab_thread_area *slab_thread_area_current;
+
+static inline struct kmem_cache_cpu *this_cpu_slab(struct kmem_cache *s)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+
+	if (__builtin_expect(!area, 0))
+		area = slab_thread_area_slow();
+	return &area->cpu[s->cpu_index];
+}
+
+/* Account a new or freed slab of @order pages in the node's Slab counters. */
+void slab_account(struct kmem_cache *s, struct slab *slab, int sign);
+/* Mark the pages of a new slab as a slab of @s / clear them before freeing. */
+void slab_set_page_type(struct slab *slab, struct kmem_cache *s);
+void slab_clear_page_type(struct slab *slab);
+/* "BUG %s (%s): %s" / "Slab ... " style reports are formatted by the back-ends. */
+
+/* kmalloc caches and helpers */
+struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);
+void create_kmalloc_caches(void);
+int slab_init(void);
+
+#endif /* KMM_SLAB_INTERNAL_H */

@@ -1,0 +1,985 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slab_common.c - the slab layer's front end, independent of the allocator strategy
+ * (the kernel's mm/slab_common.c): creating, merging and destroying caches, the kmalloc
+ * caches and the kmalloc family, large kmalloc through the page allocator, kfree,
+ * krealloc and the string helpers, per-thread slab state, and slabinfo.
+ *
+ * Everything object-level is the back-end's (slab_ops, see slab.h); this file decides
+ * which cache an allocation goes to and keeps the list of caches. As in the kernel, a
+ * cache's name is not copied: it must stay valid for the cache's life. Caches live on
+ * slab_caches, newest first, under slab_mutex. A cache merged into another one is an
+ * alias: the request bumps the target's refcount, and the name is remembered so that
+ * the per-cache attributes answer to it.
+ */
+#include "slab.h"
+
+#define EINVAL 22
+#define ENOMEM 12
+#define ENOENT 2
+
+DEFINE_MUTEX(slab_mutex);
+LIST_HEAD(slab_caches);
+LIST_HEAD(slab_thread_areas);
+spinlock_t slab_areas_lock = SPIN_LOCK_UNLOCKED;
+const struct slab_ops *slab_ops;
+struct kmem_cache *kmem_cache;
+unsigned int slab_nr_cpus;
+kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES];
+port_thread_local struct slab_thread_area *slab_thread_area_current;
+
+static struct kmem_cache boot_kmem_cache;
+/* cpu_index -> live cache; a freed index is reused once every thread's slot is clean */
+static struct kmem_cache *cache_by_index[SLAB_MAX_CACHES];
+
+/* Names of merged caches, for the per-cache attributes (/sys/kernel/slab symlinks). */
+struct slab_alias {
+	const char *name;
+	struct kmem_cache *target;
+	struct list_head list;
+};
+static LIST_HEAD(slab_aliases);
+
+/* Flags that make a cache unmergeable, and those that must agree for a merge. */
+#define SLAB_NEVER_MERGE                                                                     \
+	(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_TYPESAFE_BY_RCU | \
+	 SLAB_NOLEAKTRACE | SLAB_FAILSLAB | SLAB_NO_MERGE)
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+/* Flags a caller may pass to kmem_cache_create(). */
+#define CACHE_CREATE_MASK                                                                        \
+	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_KMALLOC |                  \
+	 SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_PANIC | \
+	 SLAB_TYPESAFE_BY_RCU | SLAB_TRACE | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | SLAB_FAILSLAB |  \
+	 SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_SKIP_KFENCE | SLAB_RECLAIM_ACCOUNT |           \
+	 SLAB_NO_OBJ_EXT)
+/* kmalloc flags that have no meaning for slab memory (the kernel's GFP_SLAB_BUG_MASK). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
+#define L1_CACHE_BYTES	  64
+
+/* ---- per-thread slab state ------------------------------------------------------------- */
+
+static void slab_thread_exit(void *arg)
+{
+	struct slab_thread_area *area = arg;
+
+	mutex_lock(&slab_mutex);
+	spin_lock(&slab_areas_lock);
+	slab_ops->flush_thread(area);
+	list_del(&area->list);
+	spin_unlock(&slab_areas_lock);
+	mutex_unlock(&slab_mutex);
+	slab_thread_area_current = NULL;
+	port_metadata_free(area, sizeof(*area));
+}
+
+struct slab_thread_area *slab_thread_area_slow(void)
+{
+	struct slab_thread_area *area;
+
+	kmm_ensure_init();
+	area = port_metadata_alloc(sizeof(*area));
+	if (!area) {
+		pr_emerg("kmm: no memory for a thread's slab state\n");
+		port_panic();
+	}
+	spin_lock(&slab_areas_lock);
+	list_add(&area->list, &slab_thread_areas);
+	spin_unlock(&slab_areas_lock);
+	slab_thread_area_current = area;
+	port_task_exit_hook(slab_thread_exit, area);
+	return area;
+}
+
+struct kmem_cache *slab_cache_by_index(unsigned int cpu_index)
+{
+	return cpu_index < SLAB_MAX_CACHES ? cache_by_index[cpu_index] : NULL;
+}
+
+static int cpu_index_alloc(struct kmem_cache *s)
+{
+	/* index 0 is never used, so a zeroed struct kmem_cache owns no slot by accident */
+	for (unsigned int i = 1; i < SLAB_MAX_CACHES; i++) {
+		if (!cache_by_index[i]) {
+			cache_by_index[i] = s;
+			s->cpu_index = i;
+			return 0;
+		}
+	}
+	pr_err("kmm: more than %d slab caches\n", SLAB_MAX_CACHES - 1);
+	return -ENOMEM;
+}
+
+/* ---- helpers for the back-ends ----------------------------------------------------------- */
+
+void slab_set_page_type(struct slab *slab, struct kmem_cache *s)
+{
+	slab->slab_cache = s;
+	slab->__page_type = (unsigned int)PGTY_slab << 24;
+}
+
+void slab_clear_page_type(struct slab *slab)
+{
+	/* the page allocator expects an ordinary page: no type, no mapping */
+	slab->__page_type = 0;
+	slab->slab_cache = NULL;
+	slab->slab_list.next = NULL;
+	slab->slab_list.prev = NULL;
+	slab->freelist = NULL;
+	slab->counters = 0;
+}
+
+void slab_account(struct kmem_cache *s, struct slab *slab, int sign)
+{
+	long bytes = (long)slab_size(slab) * sign;
+
+	mod_node_page_state(page_pgdat(slab_page(slab)),
+			    (s->flags & SLAB_RECLAIM_ACCOUNT) ? NR_SLAB_RECLAIMABLE_B :
+								NR_SLAB_UNRECLAIMABLE_B,
+			    bytes);
+}
+
+/* ---- creating caches ------------------------------------------------------------------- */
+
+static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	/* HWCACHE_ALIGN: a cache line, or the smallest fraction of one that the object fills */
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = L1_CACHE_BYTES;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	align = max(align, (unsigned int)ARCH_SLAB_MINALIGN);
+	return ALIGN(align, (unsigned int)sizeof(void *));
+}
+
+static bool slab_unmergeable(struct kmem_cache *s)
+{
+	return (s->flags & SLAB_NEVER_MERGE) || s->ctor || s->usersize || s->refcount < 0;
+}
+
+/* An existing cache that can serve this request as well (the kernel's find_mergeable). */
+static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_flags_t flags,
+					 void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+
+	if (ctor || (flags & SLAB_NEVER_MERGE))
+		return NULL;
+	size = ALIGN(size, (unsigned int)sizeof(void *));
+	align = calculate_alignment(flags, align, size);
+	size = ALIGN(size, align);
+	/* oldest first */
+	for (s = list_last_entry(&slab_caches, struct kmem_cache, list); &s->list != &slab_caches;
+	     s = list_entry(s->list.prev, struct kmem_cache, list)) {
+		if (slab_unmergeable(s) || size > s->size)
+			continue;
+		if ((flags & SLAB_MERGE_SAME) != (s->flags & SLAB_MERGE_SAME))
+			continue;
+		if ((s->size & ~(align - 1)) != s->size)
+			continue;
+		if (s->size - size >= sizeof(void *))
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
+static struct kmem_cache *cache_alias(const char *name, unsigned int size, unsigned int align,
+				      slab_flags_t flags, void (*ctor)(void *))
+{
+	struct kmem_cache *s = find_mergeable(size, align, flags, ctor);
+	struct slab_alias *alias;
+
+	if (!s)
+		return NULL;
+	alias = kmalloc(sizeof(*alias), GFP_KERNEL);
+	if (!alias)
+		return NULL;
+	alias->name = name;
+	alias->target = s;
+	list_add(&alias->list, &slab_aliases);
+	s->refcount++;
+	/* the merged cache now serves the larger object: its metadata must follow */
+	s->object_size = max(s->object_size, size);
+	s->inuse = max(s->inuse, ALIGN(size, (unsigned int)sizeof(void *)));
+	return s;
+}
+
+static struct kmem_cache *create_cache(const char *name, unsigned int object_size,
+				       struct kmem_cache_args *args, slab_flags_t flags, int *errp)
+{
+	struct kmem_cache *s;
+	int err = -ENOMEM;
+
+	s = kmem_cache ? kmem_cache_zalloc(kmem_cache, GFP_KERNEL) : NULL;
+	if (!s)
+		goto out;
+	s->name = name;
+	s->object_size = s->size = object_size;
+	s->align = args->align;
+	s->ctor = args->ctor;
+	s->useroffset = args->useroffset;
+	s->usersize = args->usersize;
+	s->flags = flags;
+	s->refcount = 1;
+	err = cpu_index_alloc(s);
+	if (err)
+		goto out_free;
+	err = slab_ops->cache_create(s, args);
+	if (err) {
+		cache_by_index[s->cpu_index] = NULL;
+		goto out_free;
+	}
+	list_add(&s->list, &slab_caches);
+	return s;
+out_free:
+	kmem_cache_free(kmem_cache, s);
+out:
+	*errp = err;
+	return NULL;
+}
+
+static bool cache_args_valid(const char *name, unsigned int size, struct kmem_cache_args *args,
+			     slab_flags_t flags)
+{
+	if (!name || !*name || size < 1 || size > KMALLOC_MAX_SIZE)
+		return false;
+	if (in_interrupt())
+		return false;
+	if (args->align && (args->align & (args->align - 1)))
+		return false;
+	/* allocator-specific flags are refused, as the kernel does */
+	if (flags & ~CACHE_CREATE_MASK)
+		return false;
+	if (args->use_freeptr_offset &&
+	    (!(flags & SLAB_TYPESAFE_BY_RCU) || args->freeptr_offset >= size ||
+	     !IS_ALIGNED(args->freeptr_offset, (unsigned int)sizeof(void *))))
+		return false;
+	return true;
+}
+
+struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int object_size,
+					    struct kmem_cache_args *args, slab_flags_t flags)
+{
+	struct kmem_cache_args defaults = { 0 };
+	struct kmem_cache *s = NULL;
+	int err = -EINVAL;
+
+	kmm_ensure_init();
+	might_sleep();
+	if (!args)
+		args = &defaults;
+	if (!cache_args_valid(name, object_size, args, flags))
+		goto out;
+	/* A bad usercopy region fails closed: no region at all, and a warning. */
+	if (WARN_ON(!args->usersize && args->useroffset) ||
+	    WARN_ON(object_size < args->usersize ||
+		    object_size - args->usersize < args->useroffset)) {
+		args->usersize = 0;
+		args->useroffset = 0;
+	}
+	/* the caller's stack must not be the first to create this thread's slab state */
+	(void)this_cpu_slab(kmem_cache);
+	mutex_lock(&slab_mutex);
+	if (!args->usersize && !args->use_freeptr_offset && !args->sheaf_capacity)
+		s = cache_alias(name, object_size, args->align, flags, args->ctor);
+	if (!s)
+		s = create_cache(name, object_size, args, flags, &err);
+	mutex_unlock(&slab_mutex);
+out:
+	if (!s) {
+		if (flags & SLAB_PANIC) {
+			pr_emerg("%s: Failed to create slab '%s'. Error %d\n", __func__,
+				 name ? name : "(null)", err);
+			port_panic();
+		}
+		pr_warn("%s(%s) failed with error %d\n", __func__, name ? name : "(null)", err);
+		dump_stack();
+	}
+	return s;
+}
+
+struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				       slab_flags_t flags, void (*ctor)(void *))
+{
+	struct kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int size,
+					      unsigned int align, slab_flags_t flags,
+					      unsigned int useroffset, unsigned int usersize,
+					      void (*ctor)(void *))
+{
+	struct kmem_cache_args args = {
+		.align = align,
+		.ctor = ctor,
+		.useroffset = useroffset,
+		.usersize = usersize,
+	};
+
+	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+static void drop_aliases_of(struct kmem_cache *s)
+{
+	struct slab_alias *a, *n;
+
+	list_for_each_entry_safe(a, n, &slab_aliases, list) {
+		if (a->target == s) {
+			list_del(&a->list);
+			kfree(a);
+		}
+	}
+}
+
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	int err;
+
+	if (!s)
+		return;
+	mutex_lock(&slab_mutex);
+	if (--s->refcount) {
+		mutex_unlock(&slab_mutex);
+		return;
+	}
+	spin_lock(&slab_areas_lock);
+	err = slab_ops->cache_shutdown(s);
+	spin_unlock(&slab_areas_lock);
+	if (err) {
+		char caller[128];
+
+		port_symbolize(__builtin_return_address(0), caller, sizeof(caller));
+		WARN(1, "%s %s: Slab cache still has objects when called from %s\n", __func__,
+		     s->name, caller);
+	}
+	/*
+	 * With objects left the cache stays listed (in slabinfo), with refcount 0, as the
+	 * kernel's: its objects may still be in use and freed later.
+	 */
+	if (!err) {
+		list_del(&s->list);
+		drop_aliases_of(s);
+		/* every thread's slot for the index was emptied by the shutdown */
+		cache_by_index[s->cpu_index] = NULL;
+		slab_ops->cache_release(s);
+		kmem_cache_free(kmem_cache, s);
+	}
+	mutex_unlock(&slab_mutex);
+}
+
+int kmem_cache_shrink(struct kmem_cache *s)
+{
+	return slab_ops->cache_shrink(s);
+}
+
+unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return s->object_size;
+}
+
+const char *kmem_cache_name(struct kmem_cache *s)
+{
+	return s->name;
+}
+
+/* ---- allocating and freeing objects ---------------------------------------------------------- */
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return slab_ops->alloc(s, flags, NUMA_NO_NODE, _RET_IP_, s->object_size);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+{
+	return slab_ops->alloc(s, flags, node, _RET_IP_, s->object_size);
+}
+
+/* The cache an object really belongs to; a mismatch is reported (hardened kernels do). */
+static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct slab **slabp)
+{
+	struct slab *slab;
+
+	if (unlikely(!virt_addr_valid(x))) {
+		WARN(1, "%s: object %p is not in kmm's memory (cache %s)\n", __func__, x, s->name);
+		return NULL;
+	}
+	slab = virt_to_slab(x);
+	if (unlikely(!slab)) {
+		WARN(1, "%s: object %p is not a slab object (cache %s)\n", __func__, x, s->name);
+		return NULL;
+	}
+	if (unlikely(slab->slab_cache != s))
+		WARN(1, "%s: Wrong slab cache. %s but object is from %s\n", __func__, s->name,
+		     slab->slab_cache->name);
+	*slabp = slab;
+	return slab->slab_cache;
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	struct slab *slab;
+
+	if (unlikely(!x))
+		return;
+	s = cache_from_obj(s, x, &slab);
+	if (s)
+		slab_ops->free(s, slab, x, _RET_IP_);
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	return slab_ops->alloc_bulk(s, flags, size, p);
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	slab_ops->free_bulk(s, size, p);
+}
+
+/* ---- kmalloc ------------------------------------------------------------------------------- */
+
+/* The kmalloc cache index for sizes up to 192, in steps of 8 (the 96 and 192 classes fit). */
+static const unsigned char kmalloc_size_index[24] = {
+	3, /* 8 */ 4,	/* 16 */ 5,  /* 24 */ 5,  /* 32 */ 6,  /* 40 */ 6,  /* 48 */
+	6, /* 56 */ 6,	/* 64 */ 1,  /* 72 */ 1,  /* 80 */ 1,  /* 88 */ 1,  /* 96 */
+	7, /* 104 */ 7, /* 112 */ 7, /* 120 */ 7, /* 128 */ 2, /* 136 */ 2, /* 144 */
+	2, /* 152 */ 2, /* 160 */ 2, /* 168 */ 2, /* 176 */ 2, /* 184 */ 2, /* 192 */
+};
+
+static inline unsigned int kmalloc_index_dynamic(size_t size)
+{
+	if (size <= 192)
+		return kmalloc_size_index[(size - 1) / 8];
+	return 64 - (unsigned int)__builtin_clzl(size - 1);
+}
+
+struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
+{
+	return kmalloc_caches[kmalloc_type(flags)][kmalloc_index_dynamic(size)];
+}
+
+static const struct {
+	const char *name[NR_KMALLOC_TYPES];
+	unsigned int size;
+} kmalloc_info[KMALLOC_SHIFT_HIGH + 1] = {
+#define INIT_KMALLOC_INFO(__size, __short)                                               \
+	{                                                                                \
+		{ "kmalloc-" #__short, "kmalloc-rcl-" #__short, "dma-kmalloc-" #__short, \
+		  "kmalloc-cg-" #__short },                                              \
+			__size                                                           \
+	}
+	[0] = { { NULL }, 0 },
+	[1] = INIT_KMALLOC_INFO(96, 96),
+	[2] = INIT_KMALLOC_INFO(192, 192),
+	[3] = INIT_KMALLOC_INFO(8, 8),
+	[4] = INIT_KMALLOC_INFO(16, 16),
+	[5] = INIT_KMALLOC_INFO(32, 32),
+	[6] = INIT_KMALLOC_INFO(64, 64),
+	[7] = INIT_KMALLOC_INFO(128, 128),
+	[8] = INIT_KMALLOC_INFO(256, 256),
+	[9] = INIT_KMALLOC_INFO(512, 512),
+	[10] = INIT_KMALLOC_INFO(1024, 1k),
+	[11] = INIT_KMALLOC_INFO(2048, 2k),
+	[12] = INIT_KMALLOC_INFO(4096, 4k),
+	[13] = INIT_KMALLOC_INFO(8192, 8k),
+#undef INIT_KMALLOC_INFO
+};
+
+/* A kmalloc cache: aligned to its size's largest power-of-two divisor, never merged. */
+static void new_kmalloc_cache(unsigned int idx, enum kmalloc_cache_type type)
+{
+	static const slab_flags_t type_flags[NR_KMALLOC_TYPES] = {
+		[KMALLOC_NORMAL] = SLAB_NO_MERGE,
+		[KMALLOC_RECLAIM] = SLAB_RECLAIM_ACCOUNT,
+		[KMALLOC_DMA] = SLAB_CACHE_DMA,
+		[KMALLOC_CGROUP] = SLAB_ACCOUNT,
+	};
+	unsigned int size = kmalloc_info[idx].size;
+	struct kmem_cache_args args = {
+		.align = max((unsigned int)ARCH_KMALLOC_MINALIGN, 1U << __builtin_ctz(size)),
+		.useroffset = 0,
+		.usersize = size,
+	};
+	int err = -ENOMEM;
+	struct kmem_cache *s;
+
+	s = create_cache(kmalloc_info[idx].name[type], size, &args, SLAB_KMALLOC | type_flags[type],
+			 &err);
+	if (!s) {
+		pr_emerg("kmm: cannot create %s (%d)\n", kmalloc_info[idx].name[type], err);
+		port_panic();
+	}
+	kmalloc_caches[type][idx] = s;
+}
+
+void create_kmalloc_caches(void)
+{
+	mutex_lock(&slab_mutex);
+	for (int type = KMALLOC_NORMAL; type < NR_KMALLOC_TYPES; type++) {
+		for (unsigned int i = KMALLOC_SHIFT_LOW; i <= KMALLOC_SHIFT_HIGH; i++) {
+			new_kmalloc_cache(i, (enum kmalloc_cache_type)type);
+			if (i == 6)
+				new_kmalloc_cache(1, (enum kmalloc_cache_type)type);
+			if (i == 7)
+				new_kmalloc_cache(2, (enum kmalloc_cache_type)type);
+		}
+	}
+	mutex_unlock(&slab_mutex);
+}
+
+/* Drop GFP bits that mean nothing for slab memory, loudly, as kmalloc_fix_flags(). */
+static gfp_t kmalloc_fix_flags(gfp_t flags)
+{
+	gfp_t invalid_mask = flags & GFP_SLAB_BUG_MASK;
+	char a[128], b[128];
+
+	flags &= ~GFP_SLAB_BUG_MASK;
+	gfp_flags_snprint(a, sizeof(a), invalid_mask);
+	gfp_flags_snprint(b, sizeof(b), flags);
+	pr_warn("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
+		invalid_mask, a, flags, b);
+	dump_stack();
+	return flags;
+}
+
+static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
+{
+	unsigned int order = (unsigned int)get_order(size);
+	struct page *page;
+
+	if (unlikely(flags & GFP_SLAB_BUG_MASK))
+		flags = kmalloc_fix_flags(flags);
+	page = alloc_pages_node(node, flags | __GFP_COMP, order);
+	if (!page)
+		return NULL;
+	page->page_type = (unsigned int)PGTY_large_kmalloc << 24;
+	mod_node_page_state(page_pgdat(page), NR_SLAB_UNRECLAIMABLE_B, (long)PAGE_SIZE << order);
+	return page_address(page);
+}
+
+void *__kmalloc_large(size_t size, gfp_t flags)
+{
+	return kmalloc_large_node(size, flags, NUMA_NO_NODE);
+}
+
+void *__kmalloc_large_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc_large_node(size, flags, node);
+}
+
+static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
+					     unsigned long caller)
+{
+	kmm_ensure_init();
+	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+		return kmalloc_large_node(size, flags, node);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(flags & GFP_SLAB_BUG_MASK))
+		flags = kmalloc_fix_flags(flags);
+	return slab_ops->alloc(kmalloc_slab(size, flags), flags, node, caller, size);
+}
+
+void *__kmalloc(size_t size, gfp_t flags)
+{
+	return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+}
+
+void *__kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return do_kmalloc_node(size, flags, node, _RET_IP_);
+}
+
+void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller)
+{
+	return do_kmalloc_node(size, flags, node, caller);
+}
+
+/* A constant-size kmalloc: the header picked @s, which is NULL until kmm is up. */
+void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size)
+{
+	if (unlikely(!s))
+		return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+	return slab_ops->alloc(s, flags, NUMA_NO_NODE, _RET_IP_, size);
+}
+
+void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t flags, int node, size_t size)
+{
+	if (unlikely(!s))
+		return do_kmalloc_node(size, flags, node, _RET_IP_);
+	return slab_ops->alloc(s, flags, node, _RET_IP_, size);
+}
+
+static void free_large_kmalloc(struct page *page, const void *object)
+{
+	unsigned int order = compound_order(page);
+
+	if (unlikely((page->page_type >> 24) != PGTY_large_kmalloc ||
+		     object != page_address(page))) {
+		dump_page(page, "Not a kmalloc allocation");
+		WARN(1, "kfree: %p was not returned by kmalloc\n", object);
+		return;
+	}
+	mod_node_page_state(page_pgdat(page), NR_SLAB_UNRECLAIMABLE_B, -((long)PAGE_SIZE << order));
+	page->page_type = 0;
+	__free_pages(page, order);
+}
+
+void kfree(const void *object)
+{
+	struct page *page;
+	struct slab *slab;
+
+	if (unlikely(ZERO_OR_NULL_PTR(object)))
+		return;
+	if (unlikely(!virt_addr_valid(object))) {
+		WARN(1, "kfree: %p is not an address kmm handed out\n", object);
+		return;
+	}
+	page = compound_head(virt_to_page(object));
+	if (unlikely(!PageSlab(page))) {
+		free_large_kmalloc(page, object);
+		return;
+	}
+	slab = page_slab(page);
+	slab_ops->free(slab->slab_cache, slab, (void *)object, _RET_IP_);
+}
+
+size_t ksize(const void *object)
+{
+	struct page *page;
+
+	if (unlikely(ZERO_OR_NULL_PTR(object)))
+		return 0;
+	if (unlikely(!virt_addr_valid(object))) {
+		WARN(1, "ksize: %p is not an address kmm handed out\n", object);
+		return 0;
+	}
+	page = compound_head(virt_to_page(object));
+	if (unlikely(!PageSlab(page))) {
+		if (WARN_ON((page->page_type >> 24) != PGTY_large_kmalloc ||
+			    object != page_address(page)))
+			return 0;
+		return PAGE_SIZE << compound_order(page);
+	}
+	return slab_ops->ksize(page_slab(page)->slab_cache, object);
+}
+
+void kfree_sensitive(const void *p)
+{
+	size_t ks = ksize(p);
+
+	if (ks) {
+		memset((void *)p, 0, ks);
+		/* keep the compiler from dropping the clearing of memory about to be freed */
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+	}
+	kfree(p);
+}
+
+void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	size_t ks = 0;
+	void *ret;
+
+	if (unlikely(!new_size)) {
+		kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (likely(!ZERO_OR_NULL_PTR(p))) {
+		ks = ksize(p);
+		if (new_size <= ks) {
+			/* fits: keep it, and keep the spare part zero for __GFP_ZERO users */
+			if (flags & __GFP_ZERO)
+				memset((char *)p + new_size, 0, ks - new_size);
+			return (void *)p;
+		}
+	}
+	ret = __kmalloc_node_track_caller(new_size, flags, NUMA_NO_NODE, _RET_IP_);
+	if (ret && ks) {
+		memcpy(ret, p, ks);
+		kfree(p);
+	}
+	return ret;
+}
+
+size_t kmalloc_size_roundup(size_t size)
+{
+	kmm_ensure_init();
+	if (size && size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_slab(size, GFP_KERNEL)->object_size;
+	if (size && size <= KMALLOC_MAX_SIZE)
+		return PAGE_SIZE << get_order(size);
+	return size;
+}
+
+void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = __kmalloc_node_track_caller(len, gfp, NUMA_NO_NODE, _RET_IP_);
+
+	if (p)
+		memcpy(p, src, len);
+	return p;
+}
+
+void *kmemdup_nul(const char *s, size_t len, gfp_t gfp)
+{
+	char *buf;
+
+	if (!s)
+		return NULL;
+	buf = __kmalloc_node_track_caller(len + 1, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (buf) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+char *kstrdup(const char *s, gfp_t gfp)
+{
+	size_t len;
+	char *buf;
+
+	if (!s)
+		return NULL;
+	len = strlen(s) + 1;
+	buf = __kmalloc_node_track_caller(len, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (buf)
+		memcpy(buf, s, len);
+	return buf;
+}
+
+char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	size_t len = 0;
+	char *buf;
+
+	if (!s)
+		return NULL;
+	while (len < max && s[len])
+		len++;
+	buf = __kmalloc_node_track_caller(len + 1, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (buf) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+/*
+ * The kernel returns a string in its read-only data as it is; kmm cannot tell where a
+ * string lives, so it always copies, and kfree_const() always frees.
+ */
+const char *kstrdup_const(const char *s, gfp_t gfp)
+{
+	return kstrdup(s, gfp);
+}
+
+void kfree_const(const void *x)
+{
+	kfree(x);
+}
+
+/* ---- inspection ------------------------------------------------------------------------------- */
+
+bool kmem_valid_obj(void *object)
+{
+	struct slab *slab;
+
+	if (!virt_addr_valid(object))
+		return false;
+	slab = virt_to_slab(object);
+	return slab != NULL; /* as the kernel: any address in a slab page (an embedded rcu_head) */
+}
+
+bool kmem_dump_obj(void *object)
+{
+	struct slab *slab;
+	struct kmem_cache *s;
+	unsigned long offset;
+
+	if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
+		return false;
+	s = slab->slab_cache;
+	offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
+	pr_cont(" slab %s start %p pointer offset %lu size %u\n", s->name,
+		(void *)((unsigned long)object - offset), offset, s->object_size);
+	return true;
+}
+
+/* The attribute files of /sys/kernel/slab/<cache>/ on a 6.18 kernel, in ls order. */
+const char *const kmm_slab_attr_names[] = {
+	"aliases",
+	"align",
+	"cache_dma",
+	"cpu_partial",
+	"cpu_slabs",
+	"ctor",
+	"destroy_by_rcu",
+	"hwcache_align",
+	"min_partial",
+	"object_size",
+	"objects",
+	"objects_partial",
+	"objs_per_slab",
+	"order",
+	"partial",
+	"poison",
+	"reclaim_account",
+	"red_zone",
+	"remote_node_defrag_ratio",
+	"sanity_checks",
+	"sheaf_capacity",
+	"shrink",
+	"slab_size",
+	"slabs",
+	"slabs_cpu_partial",
+	"store_user",
+	"total_objects",
+	"trace",
+	"usersize",
+	"validate",
+	NULL,
+};
+
+const char *kmm_slab_allocator(void)
+{
+	kmm_ensure_init();
+	return slab_ops->name;
+}
+
+static struct kmem_cache *find_cache_locked(const char *name)
+{
+	struct kmem_cache *s;
+	struct slab_alias *a;
+
+	list_for_each_entry(s, &slab_caches, list)
+		if (!strcmp(s->name, name))
+			return s;
+	list_for_each_entry(a, &slab_aliases, list)
+		if (a->name && !strcmp(a->name, name))
+			return a->target;
+	return NULL;
+}
+
+int kmm_slab_attr(const char *cache, const char *attr, char *buf, size_t size)
+{
+	struct kmem_cache *s;
+	int ret = -ENOENT;
+
+	kmm_ensure_init();
+	mutex_lock(&slab_mutex);
+	s = cache && attr ? find_cache_locked(cache) : NULL;
+	if (s)
+		ret = slab_ops->attr_show(s, attr, buf, size);
+	mutex_unlock(&slab_mutex);
+	return ret;
+}
+
+int kmm_slab_validate(const char *cache)
+{
+	struct kmem_cache *s;
+	int problems = 0;
+
+	kmm_ensure_init();
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list)
+		if (!cache || !strcmp(cache, s->name))
+			problems += slab_ops->validate(s);
+	mutex_unlock(&slab_mutex);
+	return problems;
+}
+
+/* /proc/slabinfo, version 2.1, newest cache first as the kernel lists them. */
+void slabinfo_show(struct seq_file *m)
+{
+	struct kmem_cache *s;
+
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> "
+		    "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
+		    "<active_slabs> <num_slabs> <sharedavail>\n");
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		struct slabinfo sinfo = { 0 };
+
+		slab_ops->get_slabinfo(s, &sinfo);
+		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d", s->name, sinfo.active_objs,
+			   sinfo.num_objs, s->size, sinfo.objects_per_slab, 1 << sinfo.cache_order);
+		seq_printf(m, " : tunables %4u %4u %4u", sinfo.limit, sinfo.batchcount,
+			   sinfo.shared);
+		seq_printf(m, " : slabdata %6lu %6lu %6lu\n", sinfo.active_slabs, sinfo.num_slabs,
+			   sinfo.shared_avail);
+	}
+	mutex_unlock(&slab_mutex);
+}
+
+/* ---- start-up and fork -------------------------------------------------------------------- */
+
+static int boot_kmem_cache_create(void)
+{
+	struct kmem_cache_args args = { .align = 0 };
+	struct kmem_cache *s = &boot_kmem_cache;
+	int err;
+
+	s->name = "kmem_cache";
+	s->object_size = s->size = sizeof(struct kmem_cache);
+	s->flags = SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_NO_OBJ_EXT;
+	s->refcount = -1; /* never merged, never destroyed */
+	err = cpu_index_alloc(s);
+	if (!err)
+		err = slab_ops->cache_create(s, &args);
+	if (err)
+		return err;
+	list_add(&s->list, &slab_caches);
+	kmem_cache = s;
+	return 0;
+}
+
+int slab_init(void)
+{
+	int err;
+
+	if (strcmp(kmm_cfg.slab, "slub")) {
+		pr_err("kmm: KMM_SLAB=%s: this build has the SLUB back-end only so far\n",
+		       kmm_cfg.slab);
+		return -EINVAL;
+	}
+	slab_ops = &slub_ops;
+	slab_nr_cpus = nr_cpu_ids;
+	slab_ops->init();
+	err = boot_kmem_cache_create();
+	if (err)
+		return err;
+	create_kmalloc_caches();
+	return 0;
+}
+
+void slab_fork_prepare(void)
+{
+	mutex_lock(&slab_mutex);
+	spin_lock(&slab_areas_lock);
+}
+
+void slab_fork_parent(void)
+{
+	spin_unlock(&slab_areas_lock);
+	mutex_unlock(&slab_mutex);
+}
+
+void slab_fork_child(void)
+{
+	struct slab_thread_area *area;
+
+	/* only the forking thread lives on in the child; the others' areas are orphans */
+	list_for_each_entry(area, &slab_thread_areas, list)
+		area->dead = area != slab_thread_area_current;
+	spin_unlock(&slab_areas_lock);
+	mutex_unlock(&slab_mutex);
+}

@@ -1,0 +1,128 @@
+/* kmm-test: labels=unit env=KMM_RAM=512M,KMM_PAGE_REPORTING=1,KMM_NR_CPUS=2 timeout=60 */
+/*
+ * Free page reporting: free max-order blocks are given back to the host (holes punched
+ * in the memfd that is kmm's RAM), on demand and by the background worker, and a
+ * reported block reads as zero when it is handed out again.
+ */
+#include "kmm_test.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <kmm.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+/* Bytes of kmm's RAM the host backs now: the memfd's allocated blocks. */
+static long long ram_backed_bytes(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long long bytes = -1;
+
+	while (d && (e = readdir(d))) {
+		char path[300], target[300];
+		ssize_t n;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, "memfd:kmm-ram") && stat(path, &st) == 0)
+			bytes = (long long)st.st_blocks * 512;
+	}
+	if (d)
+		closedir(d);
+	return bytes;
+}
+
+enum { NR_BLOCKS = 40 }; /* more than PAGE_REPORTING_CAPACITY (32): wakes the worker */
+static struct page *blocks[NR_BLOCKS];
+
+static void touch_blocks_n(int n)
+{
+	for (int i = 0; i < n; i++) {
+		blocks[i] = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
+		REQUIRE(blocks[i] != NULL);
+		memset(page_address(blocks[i]), 0xa5, MAX_ORDER_NR_PAGES * PAGE_SIZE);
+	}
+}
+
+static void free_blocks_n(int n)
+{
+	for (int i = 0; i < n; i++)
+		__free_pages(blocks[i], MAX_PAGE_ORDER);
+}
+
+static void touch_blocks(void)
+{
+	touch_blocks_n(NR_BLOCKS);
+}
+
+static void free_blocks(void)
+{
+	free_blocks_n(NR_BLOCKS);
+}
+
+/* Fewer than PAGE_REPORTING_CAPACITY: the worker stays asleep, the flush does it all. */
+enum { NR_FLUSH_BLOCKS = 16 };
+
+TEST(flush_gives_freed_blocks_back_to_the_host)
+{
+	long long before, touched, after;
+
+	kmm_page_reporting_flush();
+	before = ram_backed_bytes();
+	REQUIRE(before >= 0);
+	touch_blocks_n(NR_FLUSH_BLOCKS);
+	touched = ram_backed_bytes();
+	CHECK(touched - before >= (long long)NR_FLUSH_BLOCKS * (4 << 20));
+	free_blocks_n(NR_FLUSH_BLOCKS);
+	CHECK(kmm_page_reporting_flush() >= NR_FLUSH_BLOCKS * MAX_ORDER_NR_PAGES);
+	after = ram_backed_bytes();
+	CHECK(touched - after >= (long long)NR_FLUSH_BLOCKS * (4 << 20));
+	CHECK_EQ(kmm_check_page_alloc(), 0);
+}
+
+TEST(a_reported_block_reads_as_zero_when_reused)
+{
+	struct page *page;
+	unsigned char *p;
+	int nonzero = 0;
+
+	touch_blocks_n(NR_FLUSH_BLOCKS);
+	free_blocks_n(NR_FLUSH_BLOCKS);
+	kmm_page_reporting_flush();
+	page = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
+	REQUIRE(page != NULL);
+	p = page_address(page);
+	for (size_t i = 0; i < MAX_ORDER_NR_PAGES * PAGE_SIZE; i += 512)
+		nonzero += p[i] != 0;
+	CHECK_EQ(nonzero, 0);
+	__free_pages(page, MAX_PAGE_ORDER);
+}
+
+TEST(the_worker_reports_on_its_own_after_enough_frees)
+{
+	long long touched, now = 0;
+
+	kmm_page_reporting_flush();
+	touch_blocks();
+	touched = ram_backed_bytes();
+	free_blocks();
+	/* PAGE_REPORTING_DELAY is 2 s: allow for a slow machine */
+	for (int i = 0; i < 100; i++) {
+		usleep(100 * 1000);
+		now = ram_backed_bytes();
+		if (touched - now >= (long long)NR_BLOCKS * (4 << 20))
+			break;
+	}
+	CHECK(touched - now >= (long long)NR_BLOCKS * (4 << 20));
+}
+
+int main(void)
+{
+	return kmm_test_main();
+}

@@ -155,7 +155,7 @@ static bool might_sleep_first_report(const char *file, int line, unsigned long c
  * be preemptible. kmm has no preemptible RCU readers and no non_block sections, so those
  * figures are printed as 0, as a kernel prints them when all is well with them.
  */
-__attribute__((noinline)) void __might_sleep(const char *file, int line)
+noinline void __might_sleep(const char *file, int line)
 {
 	__might_sleep_caller(file, line, 0);
 }
@@ -165,8 +165,7 @@ __attribute__((noinline)) void __might_sleep(const char *file, int line)
  * allocation passes through the same might_alloc() line, as in the kernel, but each
  * caller that allocates in atomic context deserves its own report.
  */
-__attribute__((noinline)) void __might_sleep_caller(const char *file, int line,
-						    unsigned long caller)
+noinline void __might_sleep_caller(const char *file, int line, unsigned long caller)
 {
 	unsigned int count = preempt_count();
 	bool irqs_off = irqs_disabled();

@@ -21,6 +21,7 @@
 #include "mmzone.h"
 #include "port.h"
 
+#define noinline	 __attribute__((__noinline__))
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 #define min(a, b)	 ((a) < (b) ? (a) : (b))
 #define max(a, b)	 ((a) > (b) ? (a) : (b))

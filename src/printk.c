@@ -344,7 +344,7 @@ static void show_stack_from(void *first, const char *log_lvl)
 	printk("%s </TASK>\n", log_lvl);
 }
 
-__attribute__((noinline)) void dump_stack(void)
+noinline void dump_stack(void)
 {
 	dump_stack_print_info(KERN_DEFAULT);
 	show_stack_from(__builtin_return_address(0), KERN_DEFAULT);
@@ -360,7 +360,7 @@ static void print_oops_end_marker(void)
  * warning site as "%pS". A site the port cannot name is left out rather than shown as a
  * bare address.
  */
-__attribute__((noinline)) void __warn(const char *file, int line, const char *fmt, ...)
+noinline void __warn(const char *file, int line, const char *fmt, ...)
 {
 	void *caller = __builtin_return_address(0);
 	char sym[256];
@@ -386,7 +386,7 @@ __attribute__((noinline)) void __warn(const char *file, int line, const char *fm
 }
 
 /* report_bug() then die(): x86 reports BUG() as the invalid opcode it executes. */
-__attribute__((noinline)) _Noreturn void __bug(const char *file, int line)
+noinline _Noreturn void __bug(const char *file, int line)
 {
 	static _Atomic int die_counter;
 	void *caller = __builtin_return_address(0);

@@ -600,22 +600,28 @@ void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned l
 	return do_kmalloc_node(size, flags, node, caller);
 }
 
+/* kmalloc of a constant size before kmm is up: the header found no cache yet. */
+static noinline void *kmalloc_cache_early(size_t size, gfp_t flags, int node, unsigned long caller)
+{
+	return do_kmalloc_node(size, flags, node, caller);
+}
+
 /* A constant-size kmalloc: the header picked @s, which is NULL until kmm is up. */
 void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size)
 {
 	if (unlikely(!s))
-		return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+		return kmalloc_cache_early(size, flags, NUMA_NO_NODE, _RET_IP_);
 	return slab_ops->alloc(s, flags, NUMA_NO_NODE, _RET_IP_, size);
 }
 
 void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t flags, int node, size_t size)
 {
 	if (unlikely(!s))
-		return do_kmalloc_node(size, flags, node, _RET_IP_);
+		return kmalloc_cache_early(size, flags, node, _RET_IP_);
 	return slab_ops->alloc(s, flags, node, _RET_IP_, size);
 }
 
-static void free_large_kmalloc(struct page *page, const void *object)
+static noinline void free_large_kmalloc(struct page *page, const void *object)
 {
 	unsigned int order = compound_order(page);
 
@@ -630,22 +636,28 @@ static void free_large_kmalloc(struct page *page, const void *object)
 	__free_pages(page, order);
 }
 
+static noinline void kfree_invalid(const void *object)
+{
+	WARN(1, "kfree: %p is not an address kmm handed out\n", object);
+}
+
+/*
+ * One unsigned comparison checks that @object is in the direct map: below PAGE_OFFSET
+ * the subtraction wraps to a frame number far beyond max_low_pfn.
+ */
 void kfree(const void *object)
 {
+	unsigned long pfn = ((unsigned long)object - PAGE_OFFSET) >> PAGE_SHIFT;
 	struct page *page;
 	struct slab *slab;
 
 	if (unlikely(ZERO_OR_NULL_PTR(object)))
 		return;
-	if (unlikely(!virt_addr_valid(object))) {
-		WARN(1, "kfree: %p is not an address kmm handed out\n", object);
-		return;
-	}
-	page = compound_head(virt_to_page(object));
-	if (unlikely(!PageSlab(page))) {
-		free_large_kmalloc(page, object);
-		return;
-	}
+	if (unlikely(pfn >= max_low_pfn))
+		return kfree_invalid(object);
+	page = compound_head(pfn_to_page(pfn));
+	if (unlikely(!PageSlab(page)))
+		return free_large_kmalloc(page, object);
 	slab = page_slab(page);
 	slab_ops->free(slab->slab_cache, slab, (void *)object, _RET_IP_);
 }

@@ -383,9 +383,6 @@ enum { DEACTIVATE_TO_HEAD, DEACTIVATE_TO_TAIL };
 /* Remote node defrag ratio as sysfs shows it (the kernel's default 1000, shown / 10). */
 #define REMOTE_NODE_DEFRAG_RATIO 100
 #define BITS_PER_LONG		 (8 * sizeof(unsigned long))
-#ifndef noinline
-#define noinline __attribute__((__noinline__))
-#endif
 
 static const char *slub_tainted(void)
 {
@@ -1405,20 +1402,43 @@ retry_load_slab:
 	goto load_freelist;
 }
 
-/* The fast path: the next object of the thread's freelist. */
-static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
-					     unsigned long addr, size_t orig_size)
+static noinline void *slab_zero_object(const struct kmem_cache *s, void *object)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
-	void *object = c->freelist;
+	memset(object, 0, s->object_size);
+	return object;
+}
 
-	if (unlikely(!object || !node_match(c->slab, node)))
-		object = ___slab_alloc(s, gfpflags, node, addr, c, orig_size);
-	else
-		c->freelist = get_freepointer(s, object);
+/* Everything but the lockless case, out of line so that the fast path saves no registers. */
+static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
+				      unsigned long addr, size_t orig_size)
+{
+	void *object = ___slab_alloc(s, gfpflags, node, addr, this_cpu_slab(s), orig_size);
 
 	if (unlikely(gfpflags & __GFP_ZERO) && object)
 		memset(object, 0, s->object_size);
+	return object;
+}
+
+/*
+ * The fast path: the next object of the thread's freelist. A leaf that hands every
+ * other case to slab_alloc_slow() as a tail call.
+ */
+static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
+					     unsigned long addr, size_t orig_size)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+	struct kmem_cache_cpu *c;
+	void *object;
+
+	if (unlikely(!area))
+		return slab_alloc_slow(s, gfpflags, node, addr, orig_size);
+	c = &area->cpu[s->cpu_index];
+	object = c->freelist;
+	if (unlikely(!object || (node != NUMA_NO_NODE && !node_match(c->slab, node))))
+		return slab_alloc_slow(s, gfpflags, node, addr, orig_size);
+	c->freelist = get_freepointer(s, object);
+	if (unlikely(gfpflags & __GFP_ZERO))
+		return slab_zero_object(s, object);
 	return object;
 }
 
@@ -1568,9 +1588,9 @@ slab_empty:
 	discard_slab(s, slab);
 }
 
-/* The fast path: into the thread's own cpu slab, lock-free. */
-static __always_inline void do_slab_free(struct kmem_cache *s, struct slab *slab, void *head,
-					 void *tail, int cnt, unsigned long addr)
+/* Into the thread's own cpu slab, lock-free; or the slab's own freelist, locked. */
+static noinline void do_slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+				  int cnt, unsigned long addr)
 {
 	struct kmem_cache_cpu *c = this_cpu_slab(s);
 	void *freelist = c->freelist;
@@ -1585,6 +1605,28 @@ static __always_inline void do_slab_free(struct kmem_cache *s, struct slab *slab
 	} else {
 		__slab_free(s, slab, head, tail, cnt, addr);
 	}
+}
+
+/*
+ * The fast path of a single free: a leaf for the common case (the object's slab is the
+ * thread's cpu slab, and the object is not the freelist's head, which would be the
+ * naive double free); everything else is do_slab_free()'s, as a tail call.
+ */
+static __always_inline void slab_free_one(struct kmem_cache *s, struct slab *slab, void *object,
+					  unsigned long addr)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+	struct kmem_cache_cpu *c;
+	void *freelist;
+
+	if (unlikely(!area))
+		return do_slab_free(s, slab, object, object, 1, addr);
+	c = &area->cpu[s->cpu_index];
+	freelist = c->freelist;
+	if (unlikely(slab != c->slab || object == freelist))
+		return do_slab_free(s, slab, object, object, 1, addr);
+	set_freepointer(s, object, freelist);
+	c->freelist = object;
 }
 
 /* ---- bulk ------------------------------------------------------------------------------- */
@@ -1706,7 +1748,7 @@ static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 
 static void slub_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
-	do_slab_free(s, slab, obj, obj, 1, caller);
+	slab_free_one(s, slab, obj, caller);
 }
 
 /* slab_ksize(): what a kmalloc caller may use without touching the cache's metadata. */

@@ -325,7 +325,7 @@ TEST(oom_notifiers_run_before_an_allocation_gives_up)
 	release_all();
 }
 
-static __attribute__((noinline)) void alloc_from_another_site(void)
+static noinline void alloc_from_another_site(void)
 {
 	struct page *p = alloc_pages(GFP_KERNEL, 0);
 

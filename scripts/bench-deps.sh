@@ -23,14 +23,4 @@ lib libjemalloc.so.2 || need="$need libjemalloc2"
 lib libmimalloc.so.2 || need="$need libmimalloc2.0"
 lib libtcmalloc_minimal.so.4 || need="$need libtcmalloc-minimal4"
 command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
-[ -n "$need" ] || exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "kmm: installing benchmark peers:$need" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
-	apt-get install -y -qq --no-install-recommends $need >/dev/null
-else
-	echo "kmm: missing benchmark peers:$need" >&2
-	echo "kmm: run: sudo apt-get install -y$need" >&2
-	exit 1
-fi
+exec sh "$(dirname "$0")/install-packages.sh" "benchmark peers" $need

@@ -10,14 +10,4 @@ command -v cmake >/dev/null 2>&1 || need="$need cmake"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 [ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
 [ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
-[ -n "$need" ] || exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "kmm: installing build dependencies:$need" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
-	apt-get install -y -qq --no-install-recommends $need >/dev/null
-else
-	echo "kmm: missing build dependencies:$need" >&2
-	echo "kmm: run: sudo apt-get install -y$need" >&2
-	exit 1
-fi
+exec sh "$(dirname "$0")/install-packages.sh" "build dependencies" $need

@@ -299,6 +299,14 @@ struct slub_geometry {
 	unsigned int cpu_partial_slabs; /* the same limit in slabs, taken as half full */
 };
 
+/*
+ * slab_common.c: the object alignment a cache gets, from the requested one, the flags
+ * (SLAB_HWCACHE_ALIGN: a cache line, halved while the object fits in half of it) and
+ * ARCH_SLAB_MINALIGN; a multiple of the word size.
+ */
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size,
+				 unsigned int cache_line);
+
 /* Fill @out for a cache created with @args: 0, or -EINVAL where the kernel refuses. */
 int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_geometry *out);
 

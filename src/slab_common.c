@@ -140,11 +140,12 @@ void slab_account(struct kmem_cache *s, struct slab *slab, int sign)
 
 /* ---- creating caches ------------------------------------------------------------------- */
 
-static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size,
+				 unsigned int cache_line)
 {
 	/* HWCACHE_ALIGN: a cache line, or the smallest fraction of one that the object fills */
 	if (flags & SLAB_HWCACHE_ALIGN) {
-		unsigned int ralign = L1_CACHE_BYTES;
+		unsigned int ralign = cache_line;
 
 		while (size <= ralign / 2)
 			ralign /= 2;
@@ -168,7 +169,7 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, 
 	if (ctor || (flags & SLAB_NEVER_MERGE))
 		return NULL;
 	size = ALIGN(size, (unsigned int)sizeof(void *));
-	align = calculate_alignment(flags, align, size);
+	align = calculate_alignment(flags, align, size, L1_CACHE_BYTES);
 	size = ALIGN(size, align);
 	/* oldest first */
 	for (s = list_last_entry(&slab_caches, struct kmem_cache, list); &s->list != &slab_caches;

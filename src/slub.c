@@ -75,20 +75,6 @@ static const struct slub_order_params slub_default_params = {
 	.min_objects = 0, /* derived from the CPU count */
 };
 
-static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size,
-					unsigned int cache_line)
-{
-	if (flags & SLAB_HWCACHE_ALIGN) {
-		unsigned int ralign = cache_line;
-
-		while (size <= ralign / 2)
-			ralign /= 2;
-		align = max(align, ralign);
-	}
-	align = max(align, (unsigned int)ARCH_SLAB_MINALIGN);
-	return ALIGN(align, (unsigned int)sizeof(void *));
-}
-
 static unsigned int order_objects(unsigned int order, unsigned int size)
 {
 	return (unsigned int)((PAGE_SIZE << order) / size);

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <kmm.h>
+
 struct kmm_test_case {
 	const char *name;
 	void (*fn)(void);
@@ -119,6 +121,24 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 		expr;                                             \
 		fclose(kmm_f_);                                   \
 	} while (0)
+
+/* A meminfo value in kB ("SReclaimable:     123 kB"), from kmm's meminfo report. */
+static inline unsigned long meminfo_kb(const char *key)
+{
+	char *buf = NULL, pat[64];
+	unsigned long val = ~0UL;
+	const char *at;
+
+	CAPTURE(buf, kmm_report(out, "meminfo"));
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	at = strstr(buf, pat);
+	if (at)
+		val = strtoul(at + strlen(pat), NULL, 10);
+	else
+		CHECK_STR_CONTAINS(buf, pat);
+	free(buf);
+	return val;
+}
 
 static inline int kmm_test_main(void)
 {

@@ -64,23 +64,6 @@ static const char *cache_name_of(const void *obj)
 	return slab ? slab->slab_cache->name : "(not a slab page)";
 }
 
-static unsigned long meminfo_kb(const char *key)
-{
-	char *buf = NULL, pat[64];
-	unsigned long val = ~0UL;
-	const char *at;
-
-	CAPTURE(buf, kmm_report(out, "meminfo"));
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	at = strstr(buf, pat);
-	if (at)
-		val = strtoul(at + strlen(pat), NULL, 10);
-	else
-		CHECK_STR_CONTAINS(buf, pat);
-	free(buf);
-	return val;
-}
-
 static bool all_bytes(const void *p, size_t n, unsigned char c)
 {
 	const unsigned char *b = p;
@@ -242,20 +225,21 @@ TEST(every_runtime_size_lands_in_the_kernels_class)
 	kfree(b);
 }
 
-#define CONST_SIZES(X)                                                                         \
-	X(1)                                                                                   \
-	X(2)                                                                                   \
-	X(7)                                                                                   \
-	X(8)                                                                                   \
-	X(9)                                                                                   \
-	X(15)                                                                                  \
-	X(16)                                                                                  \
-	X(17)                                                                                  \
-	X(24)                                                                                  \
-	X(31) X(32) X(33) X(40) X(63) X(64) X(65) X(72) X(95) X(96) X(97) X(120) X(127) X(128) \
-		X(129) X(160) X(191) X(192) X(193) X(200) X(255) X(256) X(257) X(384) X(511)   \
-			X(512) X(513) X(1000) X(1023) X(1024) X(1025) X(2047) X(2048) X(2049)  \
-				X(3000) X(4095) X(4096) X(4097) X(6000) X(8191) X(8192)
+#define CONST_SIZES(X)                                                                          \
+	X(1)                                                                                    \
+	X(2)                                                                                    \
+	X(7)                                                                                    \
+	X(8)                                                                                    \
+	X(9)                                                                                    \
+	X(15)                                                                                   \
+	X(16)                                                                                   \
+	X(17)                                                                                   \
+	X(24)                                                                                   \
+	X(31)                                                                                   \
+	X(32) X(33) X(40) X(63) X(64) X(65) X(72) X(95) X(96) X(97) X(120) X(127) X(128) X(129) \
+		X(160) X(191) X(192) X(193) X(200) X(255) X(256) X(257) X(384) X(511) X(512)    \
+			X(513) X(1000) X(1023) X(1024) X(1025) X(2047) X(2048) X(2049) X(3000)  \
+				X(4095) X(4096) X(4097) X(6000) X(8191) X(8192)
 
 TEST(every_constant_size_lands_in_the_kernels_class)
 {

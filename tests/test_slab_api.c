@@ -49,24 +49,6 @@ static unsigned long attr_ul(const char *cache, const char *attr)
 	return strtoul(buf, NULL, 10);
 }
 
-/* A meminfo value in kB ("SReclaimable:     123 kB"). */
-static unsigned long meminfo_kb(const char *key)
-{
-	char *buf = NULL, pat[64];
-	unsigned long val = ~0UL;
-	const char *at;
-
-	CAPTURE(buf, kmm_report(out, "meminfo"));
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	at = strstr(buf, pat);
-	if (at)
-		val = strtoul(at + strlen(pat), NULL, 10);
-	else
-		CHECK_STR_CONTAINS(buf, pat);
-	free(buf);
-	return val;
-}
-
 /* One row of /proc/slabinfo. */
 struct slabinfo_row {
 	char name[128];

@@ -4,6 +4,7 @@
 # root) or it prints the exact command to run.
 
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
@@ -46,8 +47,11 @@ test-tsan: deps
 bench: all
 	@./scripts/bench.sh $(BUILD)
 
-install: all
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# kmm.pc records the prefix, so the build is configured for it before installing.
+install: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 format:
 	clang-format -i src/*.c src/*.h src/port/*.c include/*.h include/linux/*.h tests/*.c tests/*.h bench/*.c

@@ -219,6 +219,19 @@ struct slabinfo {
 
 struct slab_ops {
 	const char *name; /* "slub", "slab", "slob" */
+	/*
+	 * The kmalloc size classes this back-end keeps caches for: 1 << kmalloc_shift_low up
+	 * to 1 << kmalloc_shift_high bytes, plus the 96 and 192 byte classes (SLUB 3..13,
+	 * SLAB 5..21). Sizes above go to the page allocator. SLOB has no kmalloc caches
+	 * (both 0) and serves kmalloc itself through .kmalloc.
+	 */
+	unsigned int kmalloc_shift_low;
+	unsigned int kmalloc_shift_high;
+	/*
+	 * SLOB only (NULL otherwise): any kmalloc, of any size. kfree/ksize of what it returns
+	 * reach .free/.ksize with a NULL cache when the page is a slab page.
+	 */
+	void *(*kmalloc)(size_t size, gfp_t gfp, int node, unsigned long caller);
 	/* Once, before any cache: set up the back-end. */
 	void (*init)(void);
 	/* Lay out @s (name, object_size, align, flags, ctor set) and set it up; 0 or -errno. */
@@ -253,6 +266,9 @@ struct slab_ops {
 };
 
 extern const struct slab_ops slub_ops;
+/* Weak while the SLAB and SLOB back-ends are being written: absent ones are not offered. */
+extern const struct slab_ops slab_allocator_ops __attribute__((weak)); /* mm/slab.c */
+extern const struct slab_ops slob_ops __attribute__((weak));
 extern const struct slab_ops *slab_ops; /* the back-end in use */
 
 /* ---- slab_common.c, for the back-ends ------------------------------------------------------ */
@@ -293,6 +309,9 @@ void slab_account(struct kmem_cache *s, struct slab *slab, int sign);
 void slab_set_page_type(struct slab *slab, struct kmem_cache *s);
 void slab_clear_page_type(struct slab *slab);
 /* "BUG %s (%s): %s" / "Slab ... " style reports are formatted by the back-ends. */
+
+/* A large kmalloc straight from the page allocator (PGTY_large_kmalloc), for SLOB. */
+void *slab_kmalloc_large(size_t size, gfp_t flags, int node);
 
 /* kmalloc caches and helpers */
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);

@@ -26,6 +26,8 @@ const struct slab_ops *slab_ops;
 struct kmem_cache *kmem_cache;
 unsigned int slab_nr_cpus;
 kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES];
+/* The largest kmalloc size the back-end's caches serve; above it, pages. */
+static unsigned long kmalloc_max_cache_size;
 port_thread_local struct slab_thread_area *slab_thread_area_current;
 
 static struct kmem_cache boot_kmem_cache;
@@ -416,7 +418,9 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct s
 	}
 	if (unlikely(slab->slab_cache != s))
 		WARN(1, "%s: Wrong slab cache. %s but object is from %s\n", __func__, s->name,
-		     slab->slab_cache->name);
+		     slab->slab_cache ? slab->slab_cache->name : "kmalloc");
+	if (unlikely(!slab->slab_cache))
+		return NULL; /* SLOB: a kmalloc block, not a cache object */
 	*slabp = slab;
 	return slab->slab_cache;
 }
@@ -467,7 +471,7 @@ struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
 static const struct {
 	const char *name[NR_KMALLOC_TYPES];
 	unsigned int size;
-} kmalloc_info[KMALLOC_SHIFT_HIGH + 1] = {
+} kmalloc_info[KMALLOC_SHIFT_MAX] = {
 #define INIT_KMALLOC_INFO(__size, __short)                                               \
 	{                                                                                \
 		{ "kmalloc-" #__short, "kmalloc-rcl-" #__short, "dma-kmalloc-" #__short, \
@@ -488,6 +492,14 @@ static const struct {
 	[11] = INIT_KMALLOC_INFO(2048, 2k),
 	[12] = INIT_KMALLOC_INFO(4096, 4k),
 	[13] = INIT_KMALLOC_INFO(8192, 8k),
+	[14] = INIT_KMALLOC_INFO(16384, 16k),
+	[15] = INIT_KMALLOC_INFO(32768, 32k),
+	[16] = INIT_KMALLOC_INFO(65536, 64k),
+	[17] = INIT_KMALLOC_INFO(131072, 128k),
+	[18] = INIT_KMALLOC_INFO(262144, 256k),
+	[19] = INIT_KMALLOC_INFO(524288, 512k),
+	[20] = INIT_KMALLOC_INFO(1048576, 1M),
+	[21] = INIT_KMALLOC_INFO(2097152, 2M),
 #undef INIT_KMALLOC_INFO
 };
 
@@ -518,19 +530,33 @@ static void new_kmalloc_cache(unsigned int idx, enum kmalloc_cache_type type)
 	kmalloc_caches[type][idx] = s;
 }
 
+/*
+ * The back-end's kmalloc classes, with the 96 and 192 byte ones where the smallest class
+ * allows them (the kernel's KMALLOC_MIN_SIZE rule). The header's compile-time choice may
+ * name a class below the back-end's smallest: those entries point at the smallest cache.
+ */
 void create_kmalloc_caches(void)
 {
+	unsigned int low = slab_ops->kmalloc_shift_low, high = slab_ops->kmalloc_shift_high;
+
+	if (!high)
+		return; /* SLOB: kmalloc without caches */
 	mutex_lock(&slab_mutex);
-	for (int type = KMALLOC_NORMAL; type < NR_KMALLOC_TYPES; type++) {
-		for (unsigned int i = KMALLOC_SHIFT_LOW; i <= KMALLOC_SHIFT_HIGH; i++) {
-			new_kmalloc_cache(i, (enum kmalloc_cache_type)type);
-			if (i == 6)
-				new_kmalloc_cache(1, (enum kmalloc_cache_type)type);
-			if (i == 7)
-				new_kmalloc_cache(2, (enum kmalloc_cache_type)type);
+	for (int t = KMALLOC_NORMAL; t < NR_KMALLOC_TYPES; t++) {
+		enum kmalloc_cache_type type = (enum kmalloc_cache_type)t;
+
+		for (unsigned int i = low; i <= high; i++) {
+			new_kmalloc_cache(i, type);
+			if (i == 6 && low <= 5)
+				new_kmalloc_cache(1, type);
+			if (i == 7 && low <= 6)
+				new_kmalloc_cache(2, type);
 		}
+		for (unsigned int i = KMALLOC_SHIFT_LOW; i < low; i++)
+			kmalloc_caches[type][i] = kmalloc_caches[type][low];
 	}
 	mutex_unlock(&slab_mutex);
+	kmalloc_max_cache_size = 1UL << high;
 }
 
 /* Drop GFP bits that mean nothing for slab memory, loudly, as kmalloc_fix_flags(). */
@@ -563,12 +589,7 @@ static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	return page_address(page);
 }
 
-void *__kmalloc_large(size_t size, gfp_t flags)
-{
-	return kmalloc_large_node(size, flags, NUMA_NO_NODE);
-}
-
-void *__kmalloc_large_node(size_t size, gfp_t flags, int node)
+void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
 {
 	return kmalloc_large_node(size, flags, node);
 }
@@ -577,13 +598,26 @@ static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
 					     unsigned long caller)
 {
 	kmm_ensure_init();
-	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+	if (unlikely(slab_ops->kmalloc))
+		return slab_ops->kmalloc(size, flags, node, caller);
+	if (unlikely(size > kmalloc_max_cache_size))
 		return kmalloc_large_node(size, flags, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & GFP_SLAB_BUG_MASK))
 		flags = kmalloc_fix_flags(flags);
 	return slab_ops->alloc(kmalloc_slab(size, flags), flags, node, caller, size);
+}
+
+/* A constant size above SLUB's largest class: SLAB still has caches for it, SLOB its own. */
+void *__kmalloc_large(size_t size, gfp_t flags)
+{
+	return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+}
+
+void *__kmalloc_large_node(size_t size, gfp_t flags, int node)
+{
+	return do_kmalloc_node(size, flags, node, _RET_IP_);
 }
 
 void *__kmalloc(size_t size, gfp_t flags)
@@ -724,7 +758,10 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 size_t kmalloc_size_roundup(size_t size)
 {
 	kmm_ensure_init();
-	if (size && size <= KMALLOC_MAX_CACHE_SIZE)
+	/* SLOB: a kmalloc'd block is the size asked for, word aligned */
+	if (slab_ops->kmalloc)
+		return size == SIZE_MAX ? SIZE_MAX : ALIGN(size, (size_t)ARCH_KMALLOC_MINALIGN);
+	if (size && size <= kmalloc_max_cache_size)
 		return kmalloc_slab(size, GFP_KERNEL)->object_size;
 	if (size && size <= KMALLOC_MAX_SIZE)
 		return PAGE_SIZE << get_order(size);
@@ -820,6 +857,10 @@ bool kmem_dump_obj(void *object)
 	if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
 		return false;
 	s = slab->slab_cache;
+	if (!s) {
+		pr_cont(" slab kmalloc (SLOB) page %p\n", slab_address(slab));
+		return true;
+	}
 	offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
 	pr_cont(" slab %s start %p pointer offset %lu size %u\n", s->name,
 		(void *)((unsigned long)object - offset), offset, s->object_size);
@@ -935,6 +976,17 @@ void slabinfo_show(struct seq_file *m)
 
 /* ---- start-up and fork -------------------------------------------------------------------- */
 
+/* The back-ends, by the names KMM_SLAB takes. */
+static const struct slab_ops *slab_backend(const char *name)
+{
+	const struct slab_ops *const backends[] = { &slub_ops, &slab_allocator_ops, &slob_ops };
+
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
+		if (backends[i] && !strcmp(backends[i]->name, name))
+			return backends[i];
+	return NULL;
+}
+
 static int boot_kmem_cache_create(void)
 {
 	struct kmem_cache_args args = { .align = 0 };
@@ -959,12 +1011,11 @@ int slab_init(void)
 {
 	int err;
 
-	if (strcmp(kmm_cfg.slab, "slub")) {
-		pr_err("kmm: KMM_SLAB=%s: this build has the SLUB back-end only so far\n",
-		       kmm_cfg.slab);
+	slab_ops = slab_backend(kmm_cfg.slab);
+	if (!slab_ops) {
+		pr_err("kmm: KMM_SLAB=%s: no such slab back-end in this build\n", kmm_cfg.slab);
 		return -EINVAL;
 	}
-	slab_ops = &slub_ops;
 	slab_nr_cpus = nr_cpu_ids;
 	slab_ops->init();
 	err = boot_kmem_cache_create();

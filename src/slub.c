@@ -2430,6 +2430,8 @@ static int slub_validate(struct kmem_cache *s)
 
 const struct slab_ops slub_ops = {
 	.name = "slub",
+	.kmalloc_shift_low = KMALLOC_SHIFT_LOW,
+	.kmalloc_shift_high = KMALLOC_SHIFT_HIGH,
 	.init = slub_init,
 	.cache_create = slub_cache_create,
 	.cache_shutdown = slub_cache_shutdown,

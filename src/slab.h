@@ -227,6 +227,8 @@ struct slab_ops {
 	 */
 	unsigned int kmalloc_shift_low;
 	unsigned int kmalloc_shift_high;
+	/* Compatible caches share one (find_mergeable); SLOB never merged. */
+	bool mergeable;
 	/*
 	 * SLOB only (NULL otherwise): any kmalloc, of any size. kfree/ksize of what it returns
 	 * reach .free/.ksize with a NULL cache when the page is a slab page.
@@ -266,9 +268,8 @@ struct slab_ops {
 };
 
 extern const struct slab_ops slub_ops;
-/* Weak while the SLAB and SLOB back-ends are being written: absent ones are not offered. */
-extern const struct slab_ops slab_allocator_ops __attribute__((weak)); /* mm/slab.c */
-extern const struct slab_ops slob_ops __attribute__((weak));
+extern const struct slab_ops slab_allocator_ops; /* mm/slab.c ("slab_ops" is the pointer) */
+extern const struct slab_ops slob_ops;
 extern const struct slab_ops *slab_ops; /* the back-end in use */
 
 /* ---- slab_common.c, for the back-ends ------------------------------------------------------ */

@@ -286,7 +286,8 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int objec
 	/* the caller's stack must not be the first to create this thread's slab state */
 	(void)this_cpu_slab(kmem_cache);
 	mutex_lock(&slab_mutex);
-	if (!args->usersize && !args->use_freeptr_offset && !args->sheaf_capacity)
+	if (slab_ops->mergeable && !args->usersize && !args->use_freeptr_offset &&
+	    !args->sheaf_capacity)
 		s = cache_alias(name, object_size, args->align, flags, args->ctor);
 	if (!s)
 		s = create_cache(name, object_size, args, flags, &err);
@@ -416,11 +417,14 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct s
 		WARN(1, "%s: object %p is not a slab object (cache %s)\n", __func__, x, s->name);
 		return NULL;
 	}
+	if (unlikely(!slab->slab_cache)) {
+		/* SLOB: a heap page, shared by kmalloc and every cache */
+		*slabp = slab;
+		return s;
+	}
 	if (unlikely(slab->slab_cache != s))
 		WARN(1, "%s: Wrong slab cache. %s but object is from %s\n", __func__, s->name,
-		     slab->slab_cache ? slab->slab_cache->name : "kmalloc");
-	if (unlikely(!slab->slab_cache))
-		return NULL; /* SLOB: a kmalloc block, not a cache object */
+		     slab->slab_cache->name);
 	*slabp = slab;
 	return slab->slab_cache;
 }
@@ -598,8 +602,11 @@ static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
 					     unsigned long caller)
 {
 	kmm_ensure_init();
-	if (unlikely(slab_ops->kmalloc))
+	if (unlikely(slab_ops->kmalloc)) {
+		if (unlikely(flags & GFP_SLAB_BUG_MASK))
+			flags = kmalloc_fix_flags(flags);
 		return slab_ops->kmalloc(size, flags, node, caller);
+	}
 	if (unlikely(size > kmalloc_max_cache_size))
 		return kmalloc_large_node(size, flags, node);
 	if (unlikely(!size))

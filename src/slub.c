@@ -2429,6 +2429,7 @@ static int slub_validate(struct kmem_cache *s)
 }
 
 const struct slab_ops slub_ops = {
+	.mergeable = true,
 	.name = "slub",
 	.kmalloc_shift_low = KMALLOC_SHIFT_LOW,
 	.kmalloc_shift_high = KMALLOC_SHIFT_HIGH,

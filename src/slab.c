@@ -1794,7 +1794,14 @@ static int slab_validate(struct kmem_cache *s)
 	return problems;
 }
 
+/* The reaper thread stays in the parent: the child's next kick starts its own. */
+static void slab_backend_fork_child(void)
+{
+	atomic_store_explicit(&reap_heartbeat, 0, memory_order_relaxed);
+}
+
 const struct slab_ops slab_allocator_ops = {
+	.fork_child = slab_backend_fork_child,
 	.mergeable = true,
 	.name = "slab",
 	.kmalloc_shift_low = 5,

@@ -263,6 +263,15 @@ struct slab_ops {
 	int (*validate)(struct kmem_cache *s);
 	/* The calling thread exits: give its per-CPU state back. */
 	void (*flush_thread)(struct slab_thread_area *area);
+	/*
+	 * fork(): the front end holds slab_mutex and every listed cache's node list_locks
+	 * across it; a back-end with locks of its own takes them in .fork_prepare and
+	 * releases them in .fork_parent and .fork_child (all optional). Threads do not
+	 * survive into the child: .fork_child restarts what needs a thread.
+	 */
+	void (*fork_prepare)(void);
+	void (*fork_parent)(void);
+	void (*fork_child)(void);
 	/* Is @obj the start of an object of @slab? (kfree and kmem_dump_obj checks) */
 	bool (*obj_valid)(struct kmem_cache *s, struct slab *slab, const void *obj);
 };

@@ -1032,14 +1032,44 @@ int slab_init(void)
 	return 0;
 }
 
+/* Take or release every listed cache's node list_lock (slab_mutex held). */
+static void node_list_locks(bool lock)
+{
+	struct kmem_cache *s;
+	int nid;
+
+	list_for_each_entry(s, &slab_caches, list) {
+		for_each_online_node(nid) {
+			struct kmem_cache_node *n = s->node[nid];
+
+			if (!n)
+				continue;
+			if (lock)
+				spin_lock(&n->list_lock);
+			else
+				spin_unlock(&n->list_lock);
+		}
+	}
+}
+
+/*
+ * Across fork() the slab layer's locks are held, so that the child finds no list
+ * half-updated by a thread that does not exist there.
+ */
 void slab_fork_prepare(void)
 {
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
+	node_list_locks(true);
+	if (slab_ops->fork_prepare)
+		slab_ops->fork_prepare();
 }
 
 void slab_fork_parent(void)
 {
+	if (slab_ops->fork_parent)
+		slab_ops->fork_parent();
+	node_list_locks(false);
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
 }
@@ -1048,6 +1078,9 @@ void slab_fork_child(void)
 {
 	struct slab_thread_area *area;
 
+	if (slab_ops->fork_child)
+		slab_ops->fork_child();
+	node_list_locks(false);
 	/* only the forking thread lives on in the child; the others' areas are orphans */
 	list_for_each_entry(area, &slab_thread_areas, list)
 		area->dead = area != slab_thread_area_current;

@@ -1092,7 +1092,20 @@ static int slob_validate(struct kmem_cache *s)
 	return p->count;
 }
 
+static void slob_fork_prepare(void)
+{
+	spin_lock(&slob_lock);
+}
+
+static void slob_fork_release(void)
+{
+	spin_unlock(&slob_lock);
+}
+
 const struct slab_ops slob_ops = {
+	.fork_prepare = slob_fork_prepare,
+	.fork_parent = slob_fork_release,
+	.fork_child = slob_fork_release,
 	.name = "slob",
 	.kmalloc_shift_low = 0,
 	.kmalloc_shift_high = 0,

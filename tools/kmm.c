@@ -5,6 +5,8 @@
  *   kmm report NAME...    print /proc-style reports (buddyinfo, zoneinfo, meminfo, ...)
  *   kmm slab CACHE [ATTR...]
  *                         a slab cache's attributes, as /sys/kernel/slab/CACHE/ATTR
+ *   kmm replay [--slab=slub|slab|slob|all] TRACE
+ *                         replay a kernel kmem trace on kmm (replay.c)
  * The command is a thin shell over the library's public API (<kmm.h>, <linux/gfp.h>):
  * whatever it shows, a program linking libkmm can get the same way.
  */
@@ -16,11 +18,16 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
+#include "replay.h"
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: kmm demo\n"
-		     "       kmm slab CACHE [ATTR...]\n"
-		     "       kmm report NAME...   (");
+	fprintf(out,
+		"usage: kmm demo\n"
+		"       kmm slab CACHE [ATTR...]\n"
+		"       kmm replay [--slab=slub|slab|slob|all] [--ram=SIZE] [--report=NAME,...] "
+		"TRACE[.gz|.xz]\n"
+		"       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
 		fprintf(out, "%s%s", *n, n[1] ? ", " : ")\n");
 }
@@ -125,6 +132,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "slab"))
 		return cmd_slab(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

@@ -51,6 +51,22 @@ if have_valgrind; then
 	done
 fi
 
+# ---- vmalloc and kvmalloc against mmap ------------------------------------------------
+
+if [ -x "$B/bench_vmalloc" ]; then
+	echo
+	echo "## vmalloc/vfree and kvmalloc/kvfree against mmap/munmap"
+	echo
+	echo "ns per allocate+free pair, memory untouched, median of 7 runs (bench/bench_vmalloc.c, KMM_RAM=1G)"
+	echo
+	echo "| size | vmalloc | kvmalloc | mmap | vmalloc / mmap |"
+	echo "|-----:|------:|------:|------:|------:|"
+	KMM_RAM=1G "$B/bench_vmalloc" | awk '{
+		s = $1 >= 1048576 ? ($1 / 1048576) " MiB" : ($1 / 1024) " KiB"
+		printf "| %s | %d | %d | %d | %.2f |\n", s, $2, $3, $4, $2 / $4
+	}'
+fi
+
 # ---- slab allocators and their peers -------------------------------------------------
 
 [ -x "$B/bench_kmalloc" ] || exit 0

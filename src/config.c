@@ -145,6 +145,7 @@ static int config_resolve(struct kmm_config *c)
 /* Hold every lock of the allocator across fork(), outermost layer first. */
 static void kmm_fork_prepare(void)
 {
+	vmalloc_fork_prepare();
 	slab_fork_prepare();
 	page_alloc_fork_prepare();
 }
@@ -153,12 +154,14 @@ static void kmm_fork_parent(void)
 {
 	page_alloc_fork_parent();
 	slab_fork_parent();
+	vmalloc_fork_release();
 }
 
 static void kmm_fork_child(void)
 {
 	page_alloc_fork_child();
 	slab_fork_child();
+	vmalloc_fork_release();
 }
 
 static const struct port_fork_ops kmm_fork_ops = {
@@ -174,6 +177,9 @@ static int kmm_bring_up(void)
 	if (err)
 		return err;
 	err = slab_init();
+	if (err)
+		return err;
+	err = vmalloc_init();
 	if (err)
 		return err;
 	port_fork_register(&kmm_fork_ops);

@@ -323,4 +323,26 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  */
 #define SLUB_TRACK_SIZE 32
 
+/* ---- vmalloc.c: the vmalloc window ------------------------------------------------------ */
+
+/* Reserve the window and set up its trees; called once by config.c after slab_init(). */
+int vmalloc_init(void);
+void vmallocinfo_show(struct seq_file *m);
+/* Hold / release the vmap locks across fork() (both parent and child release). */
+void vmalloc_fork_prepare(void);
+void vmalloc_fork_release(void);
+/* What vmap_tree_check() found: areas and bytes of each tree. */
+struct vmap_tree_stats {
+	unsigned long nr_busy, busy_bytes;     /* handed out */
+	unsigned long nr_lazy, lazy_bytes;     /* freed, awaiting a purge */
+	unsigned long nr_free, free_bytes;     /* reusable; areas maximal */
+	unsigned long largest_free, lazy_pages; /* lazy_pages: the purge counter */
+};
+/*
+ * Check the vmap trees: each sorted, disjoint and in step with its list, the free areas
+ * merged and their subtree_max_size right, and the window covered exactly once by the
+ * three. Returns 0, or -EINVAL after printing the first fault. @stats may be NULL.
+ */
+int vmap_tree_check(struct vmap_tree_stats *stats);
+
 #endif /* KMM_INTERNAL_H */

@@ -14,6 +14,8 @@
  * from the slab layer's node counters, and VmallocUsed from the vmalloc layer's
  * NR_VMALLOC node counter.
  */
+#include <linux/vmalloc.h>
+
 #include "internal.h"
 
 /*
@@ -30,11 +32,10 @@ static const bool config_unaccepted_memory = false;
 static const bool config_hugetlb_page = true;
 
 /*
- * VMALLOC_TOTAL >> 10 on x86-64 with 4-level page tables: the vmalloc area is 32 TiB
- * (VMALLOC_SIZE_TB), and VMALLOC_END is its last byte, so VMALLOC_END - VMALLOC_START
- * is 32 TiB - 1 byte: 34359738367 kB, the figure every x86-64 /proc/meminfo shows.
+ * VmallocTotal is the size of kmm's vmalloc window (a kernel's VMALLOC_TOTAL: 32 TiB
+ * on x86-64 with 4-level page tables); kmm reserves what the host allows (vmalloc.c).
  */
-#define VMALLOC_TOTAL_KB 34359738367UL
+#define VMALLOC_TOTAL_KB ((VMALLOC_END - VMALLOC_START) >> 10)
 
 /* Default huge page size on x86-64 (a PMD: 2 MiB). */
 #define HPAGE_PMD_SIZE_KB 2048UL

@@ -66,7 +66,8 @@ void seq_putc(struct seq_file *m, char c)
 	REPORT("zoneinfo", vmstat_show_zoneinfo)         \
 	REPORT("meminfo", meminfo_show)                  \
 	REPORT("vmstat", vmstat_show_vmstat)             \
-	REPORT("slabinfo", slabinfo_show)
+	REPORT("slabinfo", slabinfo_show)                \
+	REPORT("vmallocinfo", vmallocinfo_show)
 
 struct kmm_report_entry {
 	const char *name;

@@ -36,6 +36,7 @@
 #include <kmm.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/vmalloc.h>
 
 #include "kmm_test.h"
 
@@ -695,7 +696,9 @@ TEST(meminfo_figures_are_the_allocators)
 	CHECK(avail_kb <= free_kb - reserved_kb + meminfo_value("SReclaimable"));
 	CHECK_EQ(meminfo_value("Slab"),
 		 meminfo_value("SReclaimable") + meminfo_value("SUnreclaim"));
-	CHECK_EQ(meminfo_value("VmallocTotal"), 34359738367UL);
+	/* kmm's window, reserved at start-up (the kernel's is 32 TiB) */
+	CHECK_EQ(meminfo_value("VmallocTotal"), (VMALLOC_END - VMALLOC_START) >> 10);
+	CHECK(meminfo_value("VmallocTotal") > 0);
 	CHECK_EQ(meminfo_value("CommitLimit"), st.total / 2 * 4);
 	CHECK_EQ(meminfo_value("Hugepagesize"), 2048);
 	CHECK_EQ(meminfo_value("DirectMap4k"), 5UL << 20);
@@ -814,7 +817,8 @@ TEST(every_named_report_writes_and_unknown_names_fail)
 		size_t bytes = 0;
 
 		CHECK_EQ(kmm_report_write(*name, count_emit, &bytes), 0);
-		CHECK(bytes > 0);
+		/* vmallocinfo lists the vmalloc areas: none exist until something vmallocs */
+		CHECK(bytes > 0 || !strcmp(*name, "vmallocinfo"));
 		n++;
 	}
 	CHECK(n >= 5);

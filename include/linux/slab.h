@@ -402,4 +402,24 @@ char *kstrndup(const char *s, size_t max, gfp_t gfp);
 const char *kstrdup_const(const char *s, gfp_t gfp);
 void kfree_const(const void *x);
 
+/* ---- kvmalloc (mm/util.c) ------------------------------------------------------------------ */
+/*
+ * kmalloc first, vmalloc when that fails for more than a page, with the kernel's rules
+ * (see src/util.c); kvfree() frees either kind. Declared here, as the kernel does.
+ */
+void *kvmalloc_node(size_t size, gfp_t flags, int node) __alloc_size(1) __malloc;
+void *kvmalloc(size_t size, gfp_t flags) __alloc_size(1) __malloc;
+void *kvzalloc(size_t size, gfp_t flags) __alloc_size(1) __malloc;
+void *kvzalloc_node(size_t size, gfp_t flags, int node) __alloc_size(1) __malloc;
+void *kvmalloc_array_node(size_t n, size_t size, gfp_t flags, int node) __alloc_size(1, 2)
+	__malloc;
+void *kvmalloc_array(size_t n, size_t size, gfp_t flags) __alloc_size(1, 2) __malloc;
+void *kvcalloc_node(size_t n, size_t size, gfp_t flags, int node) __alloc_size(1, 2) __malloc;
+void *kvcalloc(size_t n, size_t size, gfp_t flags) __alloc_size(1, 2) __malloc;
+/* 6.12+: resize, in place where the memory allows; size 0 frees and returns NULL. */
+void *kvrealloc(const void *p, size_t size, gfp_t flags) __alloc_size(2) __must_check;
+void kvfree(const void *addr);
+/* Zero @len bytes, then kvfree(). */
+void kvfree_sensitive(const void *addr, size_t len);
+
 #endif /* KMM_LINUX_SLAB_H */

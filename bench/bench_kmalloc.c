@@ -294,6 +294,9 @@ static uint32_t *make_permutation(void)
 	return perm;
 }
 
+/* kmm's rows name the slab back-end unless it is the default: "kmalloc-slab". */
+static char backend_suffix[16];
+
 static void kmm_setup(void)
 {
 	static char names[NR_SIZES][24];
@@ -303,6 +306,8 @@ static void kmm_setup(void)
 		fprintf(stderr, "bench_kmalloc: kmm_init: %d\n", err);
 		exit(1);
 	}
+	if (strcmp(kmm_slab_allocator(), "slub"))
+		snprintf(backend_suffix, sizeof(backend_suffix), "-%s", kmm_slab_allocator());
 	for (unsigned int i = 0; i < NR_SIZES; i++) {
 		snprintf(names[i], sizeof(names[i]), "bench-%u", sizes[i]);
 		caches[i] = kmem_cache_create(names[i], sizes[i], 0, 0, NULL);
@@ -351,8 +356,8 @@ static void measure(enum op op, enum test test, unsigned int size, int threads, 
 		.op = op, .test = test, .size = size, .threads = threads, .pairs = HOT_PAIRS
 	};
 	ns = run_job();
-	printf("%s %u %d %s %.2f\n", test_names[test], size, threads, label ? label : op_names[op],
-	       ns);
+	printf("%s %u %d %s%s %.2f\n", test_names[test], size, threads,
+	       label ? label : op_names[op], label ? "" : backend_suffix, ns);
 	fflush(stdout);
 }
 

@@ -123,8 +123,14 @@ while [ $r -le "$ROUNDS" ]; do
 	tests=all
 	[ $r -le "$BATCH_ROUNDS" ] || tests=hot
 	echo "bench: slab round $r/$ROUNDS ($tests)" >&2
-	KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t $tests kmm >>"$TMP/raw" ||
-		echo "bench: bench_kmalloc kmm failed" >&2
+	for backend in slub slab slob; do
+		# SLOB's batches take minutes each (first fit over one long list under one
+		# lock): it runs the hot pairs only
+		bt=$tests
+		[ $backend = slob ] && bt=hot
+		KMM_SLAB=$backend KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t $bt kmm >>"$TMP/raw" ||
+			echo "bench: bench_kmalloc kmm ($backend) failed" >&2
+	done
 	for peer in $found; do
 		run_peer "${peer%%=*}" "${peer#*=}" -t $tests || true
 	done
@@ -205,6 +211,15 @@ table random "Batch of 10^6 objects per thread, freed in random order" \
 	"kmalloc kmem_cache glibc jemalloc mimalloc tcmalloc"
 echo "kmalloc: constant size (the compile-time cache choice); kmalloc-var: the same size"
 echo "known only at run time; kmem_cache: a cache of objects of that size."
+echo
+echo "### the three slab back-ends side by side"
+echo
+table hot "Hot pair, kmalloc and kmem_cache on SLUB, SLAB and SLOB" \
+	"kmalloc kmalloc-slab kmalloc-slob kmem_cache kmem_cache-slab kmem_cache-slob"
+table fifo "Batch of 10^6 objects, freed in allocation order, on SLUB and SLAB" \
+	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
+table random "Batch of 10^6 objects, freed in random order, on SLUB and SLAB" \
+	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
 
 have_valgrind || exit 0
 

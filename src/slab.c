@@ -821,10 +821,11 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 }
 
 /*
- * The fast path: onto the thread's array. An object already there is a double free
- * (the kernel's hardened build checked the newest entry only), and a pointer that is
- * not an object's start would be handed out later as one: both are reported and
- * ignored, on the slow path.
+ * The fast path: onto the thread's array. Freeing the object freed last again is the
+ * common double free (the newest entry: one compare, as hardened kernels check); a
+ * pointer that is not an object's start would be handed out later as one. Both go to
+ * the slow path, which reports and ignores them; it also looks through the whole array
+ * when the array is full, so an older duplicate is caught before it reaches a slab.
  */
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *objp)
 {
@@ -834,7 +835,8 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	if (unlikely(!area || nr_online_nodes > 1))
 		return slab_free_slow(s, slab, objp);
 	ac = area->cpu[s->cpu_index].backend;
-	if (unlikely(!ac || ac->avail >= ac->limit || in_array(ac, objp) ||
+	if (unlikely(!ac || ac->avail >= ac->limit ||
+		     (ac->avail && ac->entry[ac->avail - 1] == objp) ||
 		     !slab_obj_valid(s, slab, objp)))
 		return slab_free_slow(s, slab, objp);
 	ac->entry[ac->avail++] = objp;

@@ -66,6 +66,20 @@ static inline unsigned int smp_processor_id(void)
 /* ---- printk.c: kernel log ---------------------------------------------------------- */
 
 int vprintk(const char *fmt, va_list args);
+
+/* lib/ratelimit.c: at most @burst messages per @interval_ns (DEFAULT: 10 per 5 s). */
+struct ratelimit_state {
+	_Atomic uint64_t begin;
+	_Atomic int printed;
+	uint64_t interval_ns;
+	int burst;
+};
+#define DEFAULT_RATELIMIT_INTERVAL_NS (5ULL * 1000 * 1000 * 1000)
+#define DEFAULT_RATELIMIT_BURST	      10
+#define DEFINE_RATELIMIT_STATE(name, interval_ns, burst_) \
+	struct ratelimit_state name = { 0, 0, (interval_ns), (burst_) }
+/* True if a message may be printed now. */
+bool __ratelimit(struct ratelimit_state *rs);
 int scnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
 /* The kernel's taint bits (include/linux/panic.h) that kmm sets. */
@@ -333,9 +347,9 @@ void vmalloc_fork_prepare(void);
 void vmalloc_fork_release(void);
 /* What vmap_tree_check() found: areas and bytes of each tree. */
 struct vmap_tree_stats {
-	unsigned long nr_busy, busy_bytes;     /* handed out */
-	unsigned long nr_lazy, lazy_bytes;     /* freed, awaiting a purge */
-	unsigned long nr_free, free_bytes;     /* reusable; areas maximal */
+	unsigned long nr_busy, busy_bytes;	/* handed out */
+	unsigned long nr_lazy, lazy_bytes;	/* freed, awaiting a purge */
+	unsigned long nr_free, free_bytes;	/* reusable; areas maximal */
 	unsigned long largest_free, lazy_pages; /* lazy_pages: the purge counter */
 };
 /*

@@ -1167,19 +1167,8 @@ static struct page *__alloc_pages_may_oom(gfp_t gfp_mask, unsigned int order,
 	return page;
 }
 
-static bool warn_alloc_ratelimit(void)
-{
-	/* DEFAULT_RATELIMIT_INTERVAL 5 s, DEFAULT_RATELIMIT_BURST 10 */
-	static _Atomic uint64_t window_start;
-	static _Atomic int printed;
-	uint64_t now = port_clock_ns(), start = atomic_load(&window_start);
-
-	if (now - start > 5000000000ULL) {
-		if (atomic_compare_exchange_strong(&window_start, &start, now))
-			atomic_store(&printed, 0);
-	}
-	return atomic_fetch_add(&printed, 1) < 10;
-}
+/* The kernel's nopage_rs: ten reports per five seconds. */
+static DEFINE_RATELIMIT_STATE(nopage_rs, DEFAULT_RATELIMIT_INTERVAL_NS, DEFAULT_RATELIMIT_BURST);
 
 static void show_free_areas(void)
 {
@@ -1222,7 +1211,7 @@ static void warn_alloc(gfp_t gfp_mask, unsigned int order)
 {
 	char flags[256];
 
-	if ((gfp_mask & __GFP_NOWARN) || !warn_alloc_ratelimit())
+	if ((gfp_mask & __GFP_NOWARN) || !__ratelimit(&nopage_rs))
 		return;
 	gfp_flags_snprint(flags, sizeof(flags), gfp_mask);
 	pr_warn("%s: page allocation failure: order:%u, mode:0x%x(%s), nodemask=(null)\n",

@@ -291,6 +291,17 @@ const char *print_tainted(void)
 	return buf;
 }
 
+bool __ratelimit(struct ratelimit_state *rs)
+{
+	uint64_t now = port_clock_ns(), begin = atomic_load(&rs->begin);
+
+	/* a new interval: one caller restarts the count */
+	if (now - begin > rs->interval_ns &&
+	    atomic_compare_exchange_strong(&rs->begin, &begin, now))
+		atomic_store(&rs->printed, 0);
+	return atomic_fetch_add(&rs->printed, 1) < rs->burst;
+}
+
 /* ---- stacks and reports ------------------------------------------------------------------ */
 
 static unsigned int report_cpu(void)

@@ -929,6 +929,44 @@ static struct kmem_cache *find_cache_locked(const char *name)
 	return NULL;
 }
 
+/*
+ * The attributes every back-end shows alike: the flag files ("1\n" or "0\n") and the
+ * constructor's symbol. -ENOENT for the rest, which are the back-end's.
+ */
+static int common_attr_show(struct kmem_cache *s, const char *attr, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		slab_flags_t flag;
+	} flag_attrs[] = {
+		{ "reclaim_account", SLAB_RECLAIM_ACCOUNT },
+		{ "hwcache_align", SLAB_HWCACHE_ALIGN },
+		{ "cache_dma", SLAB_CACHE_DMA },
+		{ "destroy_by_rcu", SLAB_TYPESAFE_BY_RCU },
+		{ "red_zone", SLAB_RED_ZONE },
+		{ "poison", SLAB_POISON },
+		{ "store_user", SLAB_STORE_USER },
+		{ "sanity_checks", SLAB_CONSISTENCY_CHECKS },
+		{ "trace", SLAB_TRACE },
+		{ "failslab", SLAB_FAILSLAB },
+		{ "skip_kfence", SLAB_SKIP_KFENCE },
+	};
+	char sym[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(flag_attrs); i++)
+		if (!strcmp(attr, flag_attrs[i].name))
+			return scnprintf(buf, size, "%d\n", !!(s->flags & flag_attrs[i].flag));
+	if (strcmp(attr, "ctor"))
+		return -ENOENT;
+	if (!s->ctor) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	port_symbolize((void *)(unsigned long)s->ctor, sym, sizeof(sym));
+	return scnprintf(buf, size, "%s\n", sym);
+}
+
 int kmm_slab_attr(const char *cache, const char *attr, char *buf, size_t size)
 {
 	struct kmem_cache *s;
@@ -938,6 +976,8 @@ int kmm_slab_attr(const char *cache, const char *attr, char *buf, size_t size)
 	mutex_lock(&slab_mutex);
 	s = cache && attr ? find_cache_locked(cache) : NULL;
 	if (s)
+		ret = common_attr_show(s, attr, buf, size);
+	if (s && ret == -ENOENT)
 		ret = slab_ops->attr_show(s, attr, buf, size);
 	mutex_unlock(&slab_mutex);
 	return ret;

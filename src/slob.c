@@ -907,39 +907,12 @@ static void slob_get_slabinfo(struct kmem_cache *s, struct slabinfo *sinfo)
 	}
 }
 
-static int slob_ctor_show(struct kmem_cache *s, char *buf, size_t size)
-{
-	char sym[128];
-
-	if (!s->ctor)
-		return 0;
-	port_symbolize((void *)(unsigned long)s->ctor, sym, sizeof(sym));
-	return scnprintf(buf, size, "%s\n", sym);
-}
-
 static int slob_attr_show(struct kmem_cache *s, const char *attr, char *buf, size_t size)
 {
-	static const struct {
-		const char *name;
-		slab_flags_t flag;
-	} flag_attrs[] = {
-		{ "reclaim_account", SLAB_RECLAIM_ACCOUNT },
-		{ "hwcache_align", SLAB_HWCACHE_ALIGN },
-		{ "cache_dma", SLAB_CACHE_DMA },
-		{ "destroy_by_rcu", SLAB_TYPESAFE_BY_RCU },
-		{ "red_zone", SLAB_RED_ZONE },
-		{ "poison", SLAB_POISON },
-		{ "store_user", SLAB_STORE_USER },
-		{ "sanity_checks", SLAB_CONSISTENCY_CHECKS },
-		{ "trace", SLAB_TRACE },
-	};
 	long objects = max(slob_cache_objects(s), 0L);
 
 	if (size)
 		buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(flag_attrs); i++)
-		if (!strcmp(attr, flag_attrs[i].name))
-			return scnprintf(buf, size, "%d\n", !!(s->flags & flag_attrs[i].flag));
 	if (!strcmp(attr, "object_size"))
 		return scnprintf(buf, size, "%u\n", s->object_size);
 	if (!strcmp(attr, "slab_size"))
@@ -954,8 +927,6 @@ static int slob_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 		return scnprintf(buf, size, "%u\n", oo_objects(s->oo));
 	if (!strcmp(attr, "order"))
 		return scnprintf(buf, size, "%u\n", oo_order(s->oo));
-	if (!strcmp(attr, "ctor"))
-		return slob_ctor_show(s, buf, size);
 	if (!strcmp(attr, "aliases"))
 		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
 	if (!strcmp(attr, "usersize"))

@@ -2207,39 +2207,8 @@ static int slabs_cpu_partial_show(struct kmem_cache *s, char *buf, size_t size)
 	return len;
 }
 
-static int ctor_show(struct kmem_cache *s, char *buf, size_t size)
-{
-	char sym[128];
-
-	if (!s->ctor)
-		return 0;
-	port_symbolize((void *)(unsigned long)s->ctor, sym, sizeof(sym));
-	return scnprintf(buf, size, "%s\n", sym);
-}
-
-static int flag_show(const struct kmem_cache *s, slab_flags_t flag, char *buf, size_t size)
-{
-	return scnprintf(buf, size, "%d\n", !!(s->flags & flag));
-}
-
 static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, size_t size)
 {
-	static const struct {
-		const char *name;
-		slab_flags_t flag;
-	} flag_attrs[] = {
-		{ "reclaim_account", SLAB_RECLAIM_ACCOUNT },
-		{ "hwcache_align", SLAB_HWCACHE_ALIGN },
-		{ "cache_dma", SLAB_CACHE_DMA },
-		{ "destroy_by_rcu", SLAB_TYPESAFE_BY_RCU },
-		{ "red_zone", SLAB_RED_ZONE },
-		{ "poison", SLAB_POISON },
-		{ "store_user", SLAB_STORE_USER },
-		{ "sanity_checks", SLAB_CONSISTENCY_CHECKS },
-		{ "trace", SLAB_TRACE },
-		{ "failslab", SLAB_FAILSLAB },
-		{ "skip_kfence", SLAB_SKIP_KFENCE },
-	};
 	static const struct {
 		const char *name;
 		unsigned long flags;
@@ -2254,9 +2223,6 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 
 	if (size)
 		buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(flag_attrs); i++)
-		if (!strcmp(attr, flag_attrs[i].name))
-			return flag_show(s, flag_attrs[i].flag, buf, size);
 	for (size_t i = 0; i < ARRAY_SIZE(object_attrs); i++)
 		if (!strcmp(attr, object_attrs[i].name))
 			return show_slab_objects(s, buf, size, object_attrs[i].flags);
@@ -2276,8 +2242,6 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 		return scnprintf(buf, size, "%u\n", s->cpu_partial);
 	if (!strcmp(attr, "sheaf_capacity"))
 		return scnprintf(buf, size, "%u\n", 0u);
-	if (!strcmp(attr, "ctor"))
-		return ctor_show(s, buf, size);
 	if (!strcmp(attr, "aliases"))
 		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
 	if (!strcmp(attr, "usersize"))

@@ -633,19 +633,8 @@ static void vfree_deferred_drain(void)
 
 /* ==== allocating address space =============================================================== */
 
-static bool vmalloc_warn_ratelimit(void)
-{
-	/* DEFAULT_RATELIMIT_INTERVAL 5 s, DEFAULT_RATELIMIT_BURST 10 */
-	static _Atomic uint64_t window_start;
-	static _Atomic int printed;
-	uint64_t now = port_clock_ns(), start = atomic_load(&window_start);
-
-	if (now - start > 5000000000ULL) {
-		if (atomic_compare_exchange_strong(&window_start, &start, now))
-			atomic_store(&printed, 0);
-	}
-	return atomic_fetch_add(&printed, 1) < 10;
-}
+/* The kernel's nopage_rs: ten reports per five seconds. */
+static DEFINE_RATELIMIT_STATE(vmalloc_rs, DEFAULT_RATELIMIT_INTERVAL_NS, DEFAULT_RATELIMIT_BURST);
 
 static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align,
 					 unsigned long vstart, unsigned long vend, int node,
@@ -674,7 +663,7 @@ static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align
 		if (!IS_ERR_VALUE(addr))
 			break;
 		if (purged) {
-			if (!(gfp_mask & __GFP_NOWARN) && vmalloc_warn_ratelimit())
+			if (!(gfp_mask & __GFP_NOWARN) && __ratelimit(&vmalloc_rs))
 				pr_warn("vmalloc_node_range for size %lu failed: Address range "
 					"restricted to %#lx - %#lx\n",
 					size, vstart, vend);
@@ -862,7 +851,7 @@ static __printf(2, 3) void vmalloc_warn(gfp_t gfp_mask, const char *fmt, ...)
 	char msg[160], flags[256];
 	va_list ap;
 
-	if ((gfp_mask & __GFP_NOWARN) || !vmalloc_warn_ratelimit())
+	if ((gfp_mask & __GFP_NOWARN) || !__ratelimit(&vmalloc_rs))
 		return;
 	va_start(ap, fmt);
 	vscnprintf(msg, sizeof(msg), fmt, ap);

@@ -67,6 +67,35 @@ if [ -x "$B/bench_vmalloc" ]; then
 	}'
 fi
 
+# ---- memory efficiency on a mixed-size workload ------------------------------------------
+
+# mixed_table: kmm on each back-end and every peer found (run after the peers are known)
+mixed_table() {
+	[ -x "$B/bench_slab_mem" ] || return 0
+	: >"$TMP/mixed"
+	for backend in slub slab slob; do
+		KMM_SLAB=$backend KMM_RAM=$SLAB_RAM "$B/bench_slab_mem" kmm >>"$TMP/mixed" || true
+	done
+	for peer in $found; do
+		if [ -n "${peer#*=}" ]; then
+			LD_PRELOAD=${peer#*=} "$B/bench_slab_mem" -l "${peer%%=*}" malloc >>"$TMP/mixed" || true
+		else
+			"$B/bench_slab_mem" -l "${peer%%=*}" malloc >>"$TMP/mixed" || true
+		fi
+	done
+	echo
+	echo "### memory efficiency on a mixed-size workload"
+	echo
+	echo "300,000 objects of 8 B .. 4 KiB (log-uniform), then every other one freed; bytes"
+	echo "requested per byte of memory taken (kmm: slab pages; malloc: resident growth)."
+	echo
+	echo "| allocator | all allocated | half freed |"
+	echo "|-----------|------:|------:|"
+	awk '{ v[$3, $2] = $4; if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
+	     END { for (i = 1; i <= n; i++) printf "| %s | %s%% | %s%% |\n", order[i], v[order[i], "all"], v[order[i], "half"] }' \
+		"$TMP/mixed"
+}
+
 # ---- slab allocators and their peers -------------------------------------------------
 
 [ -x "$B/bench_kmalloc" ] || exit 0
@@ -220,6 +249,8 @@ table fifo "Batch of 10^6 objects, freed in allocation order, on SLUB and SLAB" 
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
 table random "Batch of 10^6 objects, freed in random order, on SLUB and SLAB" \
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
+
+mixed_table
 
 have_valgrind || exit 0
 

@@ -82,7 +82,7 @@
 /*
  * One byte per free index (FREELIST_BYTE_INDEX): with 4 KiB pages, PAGE_SIZE >> 8 is
  * SLAB_OBJ_MIN_SIZE, so objects are never smaller than 16 bytes and a slab holds at
- * most 255 of them.
+ * most 255 of them: an off-slab freelist fits kmalloc-256, well below kmalloc-8k.
  */
 #define SLAB_OBJ_MIN_SIZE 16
 typedef unsigned char freelist_idx_t;
@@ -1777,7 +1777,8 @@ const struct slab_ops slab_allocator_ops = {
 	.mergeable = true,
 	.name = "slab",
 	.kmalloc_shift_low = 5,
-	.kmalloc_shift_high = 21,
+	/* PAGE_SHIFT + 1 since 6.1 (d6a71648dbc0), as SLUB: kmalloc-32 .. kmalloc-8k */
+	.kmalloc_shift_high = KMALLOC_SHIFT_HIGH,
 	.init = slab_kmem_cache_init,
 	.cache_create = slab_cache_create,
 	.cache_shutdown = slab_cache_shutdown,

@@ -222,7 +222,7 @@ struct slab_ops {
 	/*
 	 * The kmalloc size classes this back-end keeps caches for: 1 << kmalloc_shift_low up
 	 * to 1 << kmalloc_shift_high bytes, plus the 96 and 192 byte classes (SLUB 3..13,
-	 * SLAB 5..21). Sizes above go to the page allocator. SLOB has no kmalloc caches
+	 * SLAB 5..13). Sizes above go to the page allocator. SLOB has no kmalloc caches
 	 * (both 0) and serves kmalloc itself through .kmalloc.
 	 */
 	unsigned int kmalloc_shift_low;

@@ -475,7 +475,7 @@ struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
 static const struct {
 	const char *name[NR_KMALLOC_TYPES];
 	unsigned int size;
-} kmalloc_info[KMALLOC_SHIFT_MAX] = {
+} kmalloc_info[KMALLOC_SHIFT_HIGH + 1] = {
 #define INIT_KMALLOC_INFO(__size, __short)                                               \
 	{                                                                                \
 		{ "kmalloc-" #__short, "kmalloc-rcl-" #__short, "dma-kmalloc-" #__short, \
@@ -496,14 +496,6 @@ static const struct {
 	[11] = INIT_KMALLOC_INFO(2048, 2k),
 	[12] = INIT_KMALLOC_INFO(4096, 4k),
 	[13] = INIT_KMALLOC_INFO(8192, 8k),
-	[14] = INIT_KMALLOC_INFO(16384, 16k),
-	[15] = INIT_KMALLOC_INFO(32768, 32k),
-	[16] = INIT_KMALLOC_INFO(65536, 64k),
-	[17] = INIT_KMALLOC_INFO(131072, 128k),
-	[18] = INIT_KMALLOC_INFO(262144, 256k),
-	[19] = INIT_KMALLOC_INFO(524288, 512k),
-	[20] = INIT_KMALLOC_INFO(1048576, 1M),
-	[21] = INIT_KMALLOC_INFO(2097152, 2M),
 #undef INIT_KMALLOC_INFO
 };
 
@@ -545,6 +537,9 @@ void create_kmalloc_caches(void)
 
 	if (!high)
 		return; /* SLOB: kmalloc without caches */
+	/* kmalloc_info names the classes up to 8k: every back-end stops there (6.1+) */
+	if (WARN_ON(high > KMALLOC_SHIFT_HIGH))
+		high = KMALLOC_SHIFT_HIGH;
 	mutex_lock(&slab_mutex);
 	for (int t = KMALLOC_NORMAL; t < NR_KMALLOC_TYPES; t++) {
 		enum kmalloc_cache_type type = (enum kmalloc_cache_type)t;
@@ -616,7 +611,7 @@ static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
 	return slab_ops->alloc(kmalloc_slab(size, flags), flags, node, caller, size);
 }
 
-/* A constant size above SLUB's largest class: SLAB still has caches for it, SLOB its own. */
+/* A constant size above KMALLOC_MAX_CACHE_SIZE: the page allocator's, or SLOB's kmalloc. */
 void *__kmalloc_large(size_t size, gfp_t flags)
 {
 	return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);

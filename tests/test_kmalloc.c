@@ -5,7 +5,7 @@
  * (backends=all) with what that back-end's kernel did where they differ (the helpers
  * below: SLUB as mm/slub.c, SLAB as 6.7's mm/slab.c, SLOB as 6.3's mm/slob.c):
  *  - size classes: every size from 1 to 8192 lands in the back-end's class (SLUB: 8, 16,
- *    32, 64, 96, 128, 192, 256, 512, 1k .. 8k; SLAB: 32 .. 2M; SLOB: no classes, the
+ *    32, 64, 96, 128, 192, 256, 512, 1k .. 8k; SLAB: 32 .. 8k; SLOB: no classes, the
  *    size itself in a heap block), through the compile-time path (constant sizes) and
  *    the run-time one (volatile sizes) alike; power-of-two sizes aligned to their size;
  *  - kmalloc(0) and ZERO_SIZE_PTR; large kmalloc through the page allocator up to
@@ -46,20 +46,16 @@ static void backend_init(void)
 }
 
 /*
- * The largest request served from a slab: SLUB's 8 KiB (KMALLOC_SHIFT_HIGH =
- * PAGE_SHIFT + 1), SLAB's 2 MiB classes (kmm's design for SLAB, issue 4), and for
- * SLOB anything below PAGE_SIZE - minalign (mm/slob.c __do_kmalloc_node()).
+ * The largest request served from a slab: 8 KiB for SLUB and SLAB (KMALLOC_SHIFT_HIGH =
+ * PAGE_SHIFT + 1; SLAB's since 6.1, d6a71648dbc0 "mm/slab: kmalloc: pass requests larger
+ * than order-1 page to page allocator"), and for SLOB anything below PAGE_SIZE - minalign
+ * (mm/slob.c __do_kmalloc_node()).
  */
 static size_t max_slab_kmalloc(void)
 {
-	switch (backend) {
-	case SLAB:
-		return 2UL << 20;
-	case SLOB:
+	if (backend == SLOB)
 		return PAGE_SIZE - ARCH_KMALLOC_MINALIGN - 1;
-	default:
-		return KMALLOC_MAX_CACHE_SIZE;
-	}
+	return KMALLOC_MAX_CACHE_SIZE;
 }
 
 /* Does kmalloc(@n) come from a slab page (else straight from the page allocator)? */
@@ -106,12 +102,10 @@ static size_t expect_ksize(size_t n)
 	return kmalloc_class(n);
 }
 
-/* "kmalloc-96", "kmalloc-rcl-1k", "dma-kmalloc-8k", "kmalloc-2M" ... */
+/* "kmalloc-96", "kmalloc-rcl-1k", "dma-kmalloc-8k" ... */
 static const char *kmalloc_name(char *buf, size_t len, const char *prefix, size_t class)
 {
-	if (class >= 1024 * 1024)
-		snprintf(buf, len, "%s%zuM", prefix, class / (1024 * 1024));
-	else if (class >= 1024)
+	if (class >= 1024)
 		snprintf(buf, len, "%s%zuk", prefix, class / 1024);
 	else
 		snprintf(buf, len, "%s%zu", prefix, class);
@@ -383,13 +377,20 @@ TEST(header_and_front_end_pick_the_same_cache)
 	CHECK_EQ(kmalloc_index(8), 3);
 	CHECK_EQ(kmalloc_index(8192), 13);
 	CHECK_EQ(KMALLOC_MAX_CACHE_SIZE, 8192);
-	if (backend == SLAB) {
-		/* SLAB's classes go on to 2 MiB (kmalloc_info[] up to "kmalloc-2M") */
-		CHECK(!strcmp(kmalloc_slab(8193, GFP_KERNEL)->name, "kmalloc-16k"));
-		CHECK(!strcmp(kmalloc_slab(2UL << 20, GFP_KERNEL)->name, "kmalloc-2M"));
-		CHECK(kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(2UL << 20)] ==
-		      kmalloc_slab(2UL << 20, GFP_KERNEL));
-	}
+	if (backend != SLOB)
+		CHECK(!strcmp(kmalloc_slab(8192, GFP_KERNEL)->name, "kmalloc-8k"));
+	/*
+	 * nothing above kmalloc-8k, SLAB included: its KMALLOC_SHIFT_HIGH is PAGE_SHIFT + 1
+	 * since 6.1 (d6a71648dbc0), so kmalloc-16k .. kmalloc-2M are gone
+	 */
+	for (int t = 0; t < NR_KMALLOC_TYPES; t++)
+		for (unsigned int i = KMALLOC_SHIFT_HIGH + 1; i <= KMALLOC_SHIFT_MAX; i++)
+			CHECK(kmalloc_caches[t][i] == NULL);
+	CHECK(kmalloc_slab(8193, GFP_KERNEL) == NULL);
+	CHECK(kmalloc_slab(2UL << 20, GFP_KERNEL) == NULL);
+	char buf[32];
+	CHECK_EQ(kmm_slab_attr("kmalloc-16k", "align", buf, sizeof(buf)), -2);
+	CHECK_EQ(kmm_slab_attr("kmalloc-2M", "align", buf, sizeof(buf)), -2);
 	CHECK_EQ(KMALLOC_MAX_SIZE, 4UL << 20);
 }
 
@@ -490,16 +491,8 @@ TEST(large_kmalloc_comes_from_the_page_allocator)
 		CHECK_EQ(ksize(p), PAGE_SIZE << order);
 		CHECK(PAGE_ALIGNED(p));
 		memset(p, 0x6b, ksize(p));
-		if (slab_kmalloc(n)) {
-			/* SLAB: a kmalloc-16k .. kmalloc-2M object, naturally aligned */
-			char want[64];
-
-			CHECK(!strcmp(cache_name_of(p),
-				      expect_cache_name(want, sizeof(want), "kmalloc-", n)));
-			CHECK(kmem_valid_obj(p));
-			kfree(p);
-			continue;
-		}
+		/* every back-end, SLAB too: above kmalloc-8k is the page allocator's */
+		CHECK(!slab_kmalloc(n));
 		CHECK(virt_to_slab(p) == NULL);
 		CHECK(!kmem_valid_obj(p));
 		CHECK(mid.allocated >= before.allocated + (1UL << order));
@@ -515,17 +508,14 @@ TEST(large_kmalloc_comes_from_the_page_allocator)
 	CHECK(PAGE_ALIGNED(p) && PAGE_ALIGNED(q));
 	kfree(p);
 	kfree(q);
-	/*
-	 * large kmalloc is counted as unreclaimable slab memory (SLOB: slob_new_pages()); on
-	 * SLAB, 3 MiB is the first size beyond its classes
-	 */
+	/* large kmalloc is counted as unreclaimable slab memory (SLOB: slob_new_pages()) */
 	unsigned long u0 = meminfo_kb("SUnreclaim");
-	volatile size_t mib = 1UL << 20, big = backend == SLAB ? 3UL << 20 : mib;
-	unsigned long big_kb = (PAGE_SIZE << get_order(big)) / 1024;
-	p = kmalloc(big, GFP_KERNEL);
+	volatile size_t mib = 1UL << 20;
+	unsigned long mib_kb = (PAGE_SIZE << get_order(mib)) / 1024;
+	p = kmalloc(mib, GFP_KERNEL);
 	REQUIRE(p != NULL);
 	CHECK(virt_to_slab(p) == NULL);
-	CHECK_EQ(meminfo_kb("SUnreclaim"), u0 + big_kb);
+	CHECK_EQ(meminfo_kb("SUnreclaim"), u0 + mib_kb);
 	kfree(p);
 	CHECK_EQ(meminfo_kb("SUnreclaim"), u0);
 	/* kmalloc_node and kzalloc of a large size */
@@ -843,7 +833,7 @@ TEST(krealloc_in_all_its_cases)
 	memset(p, 0x12, 100);
 	q = krealloc(p, n40000, GFP_KERNEL);
 	REQUIRE(q != NULL);
-	CHECK((virt_to_slab(q) == NULL) == !slab_kmalloc(40000));
+	CHECK(!slab_kmalloc(40000) && virt_to_slab(q) == NULL);
 	CHECK(all_bytes(q, 100, 0x12));
 	kfree(q);
 
@@ -931,9 +921,9 @@ TEST(kfree_sensitive_zeroes_the_object_before_freeing_it)
 		kmem_cache_destroy(s);
 	}
 
-	/* a large one is freed too (SLAB: beyond its 2 MiB class) */
+	/* a large one is freed too */
 	struct kmm_page_stats before, after;
-	volatile size_t big = backend == SLAB ? 3UL << 20 : 30000;
+	volatile size_t big = 30000;
 	p = kmalloc(big, GFP_KERNEL);
 	REQUIRE(p != NULL);
 	memset(p, 0xaa, big);
@@ -1116,8 +1106,8 @@ TEST(kmem_valid_obj_tells_slab_objects_from_the_rest)
 	CHECK(!kmem_valid_obj(&local));
 	CHECK(!kmem_valid_obj(not_ours));
 	CHECK(!kmem_valid_obj(NULL));
-	/* 20000 bytes: a large kmalloc, except in SLAB's kmalloc-32k */
-	CHECK(kmem_valid_obj(large) == slab_kmalloc(20000));
+	/* 20000 bytes: a large kmalloc on every back-end (SLAB's classes end at 8k too) */
+	CHECK(!slab_kmalloc(20000) && !kmem_valid_obj(large));
 	kfree(p);
 	kfree(large);
 }
@@ -1151,8 +1141,8 @@ TEST(kfree_of_memory_kmm_never_handed_out_is_reported)
 
 static void free_inside_large_kmalloc(void *arg)
 {
-	/* a large kmalloc on every back-end: SLAB's classes go up to 2 MiB */
-	volatile size_t n = backend == SLAB ? 3UL << 20 : 20000;
+	/* a large kmalloc on every back-end */
+	volatile size_t n = 20000;
 	char *p = kmalloc(n, GFP_KERNEL);
 	struct kmm_page_stats before, after;
 

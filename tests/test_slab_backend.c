@@ -73,7 +73,12 @@ TEST(the_slab_back_end_is_in_use)
 {
 	CHECK(!strcmp(kmm_slab_allocator(), "slab"));
 	CHECK_EQ(slab_ops->kmalloc_shift_low, 5);
-	CHECK_EQ(slab_ops->kmalloc_shift_high, 21);
+	/*
+	 * PAGE_SHIFT + 1 since 6.1, as SLUB's (d6a71648dbc0 "mm/slab: kmalloc: pass
+	 * requests larger than order-1 page to page allocator")
+	 */
+	CHECK_EQ(slab_ops->kmalloc_shift_high, 13);
+	CHECK_EQ(slab_ops->kmalloc_shift_high, KMALLOC_SHIFT_HIGH);
 }
 
 /* ---- the array cache -------------------------------------------------------------------- */
@@ -249,14 +254,35 @@ TEST(kmalloc_caches_are_slabs_classes)
 	/* 128 indices do not fit in a 32-byte object: on-slab, 124 a page */
 	REQUIRE(slabinfo_row("kmalloc-32", &r));
 	CHECK_EQ(r.objperslab, 124);
-	CHECK(slabinfo_row("kmalloc-2M", &r));
 	CHECK(!slabinfo_row("kmalloc-16", &r));
 	p = kmalloc(1, GFP_KERNEL);
 	CHECK_EQ(ksize(p), 32);
 	kfree(p);
+	/* the largest class: one 8 KiB object in an order-1 slab (slab_max_order 1) */
+	REQUIRE(slabinfo_row("kmalloc-8k", &r));
+	CHECK_EQ(r.objsize, 8192);
+	CHECK_EQ(r.objperslab, 1);
+	CHECK_EQ(r.pagesperslab, 2);
+	CHECK_EQ(r.limit, 8);
+	CHECK_EQ(r.sharedfactor, 0);
+	volatile size_t n8k = 8192, above = 8193;
+	p = kmalloc(n8k, GFP_KERNEL);
+	REQUIRE(p);
+	CHECK(virt_to_slab(p) && !strcmp(virt_to_slab(p)->slab_cache->name, "kmalloc-8k"));
+	CHECK_EQ(ksize(p), 8192);
+	kfree(p);
+	/* nothing above since 6.1: kmalloc-16k .. kmalloc-2M are gone, the pages serve */
+	CHECK(!slabinfo_row("kmalloc-16k", &r));
+	CHECK(!slabinfo_row("kmalloc-2M", &r));
+	p = kmalloc(above, GFP_KERNEL);
+	REQUIRE(p);
+	CHECK(virt_to_slab(p) == NULL);
+	CHECK_EQ(ksize(p), 16384);
+	kfree(p);
 	p = kmalloc(1 << 20, GFP_KERNEL);
 	REQUIRE(p);
-	CHECK(virt_to_slab(p) != NULL);
+	CHECK(virt_to_slab(p) == NULL);
+	CHECK(PAGE_ALIGNED(p));
 	CHECK_EQ(ksize(p), 1 << 20);
 	kfree(p);
 }

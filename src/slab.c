@@ -1579,20 +1579,10 @@ static int slab_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 
 	if (size)
 		buf[0] = '\0';
-	if (!strcmp(attr, "slab_size"))
-		return scnprintf(buf, size, "%u\n", s->size);
-	if (!strcmp(attr, "align"))
-		return scnprintf(buf, size, "%u\n", s->align);
-	if (!strcmp(attr, "object_size"))
-		return scnprintf(buf, size, "%u\n", s->object_size);
 	if (!strcmp(attr, "objs_per_slab"))
 		return scnprintf(buf, size, "%u\n", info->num);
 	if (!strcmp(attr, "order"))
 		return scnprintf(buf, size, "%u\n", info->gfporder);
-	if (!strcmp(attr, "aliases"))
-		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
-	if (!strcmp(attr, "usersize"))
-		return scnprintf(buf, size, "%u\n", s->usersize);
 	if (!strcmp(attr, "limit"))
 		return scnprintf(buf, size, "%u\n", info->limit);
 	if (!strcmp(attr, "batchcount"))

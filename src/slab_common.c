@@ -925,8 +925,9 @@ static struct kmem_cache *find_cache_locked(const char *name)
 }
 
 /*
- * The attributes every back-end shows alike: the flag files ("1\n" or "0\n") and the
- * constructor's symbol. -ENOENT for the rest, which are the back-end's.
+ * The attributes every back-end shows alike: the flag files ("1\n" or "0\n"), the
+ * sizes kept in struct kmem_cache, aliases and the constructor's symbol. -ENOENT for
+ * the rest, which are the back-end's.
  */
 static int common_attr_show(struct kmem_cache *s, const char *attr, char *buf, size_t size)
 {
@@ -951,6 +952,17 @@ static int common_attr_show(struct kmem_cache *s, const char *attr, char *buf, s
 	for (size_t i = 0; i < ARRAY_SIZE(flag_attrs); i++)
 		if (!strcmp(attr, flag_attrs[i].name))
 			return scnprintf(buf, size, "%d\n", !!(s->flags & flag_attrs[i].flag));
+	if (!strcmp(attr, "object_size"))
+		return scnprintf(buf, size, "%u\n", s->object_size);
+	if (!strcmp(attr, "slab_size"))
+		return scnprintf(buf, size, "%u\n", s->size);
+	if (!strcmp(attr, "align"))
+		return scnprintf(buf, size, "%u\n", s->align);
+	if (!strcmp(attr, "usersize"))
+		return scnprintf(buf, size, "%u\n", s->usersize);
+	/* the names merged into this cache (the kernel's sysfs symlinks) */
+	if (!strcmp(attr, "aliases"))
+		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
 	if (strcmp(attr, "ctor"))
 		return -ENOENT;
 	if (!s->ctor) {

@@ -913,12 +913,6 @@ static int slob_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 
 	if (size)
 		buf[0] = '\0';
-	if (!strcmp(attr, "object_size"))
-		return scnprintf(buf, size, "%u\n", s->object_size);
-	if (!strcmp(attr, "slab_size"))
-		return scnprintf(buf, size, "%u\n", s->size);
-	if (!strcmp(attr, "align"))
-		return scnprintf(buf, size, "%u\n", s->align);
 	if (!strcmp(attr, "objects") || !strcmp(attr, "total_objects"))
 		return scnprintf(buf, size, "%ld\n", objects);
 	if (!strcmp(attr, "slabs"))
@@ -927,10 +921,6 @@ static int slob_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 		return scnprintf(buf, size, "%u\n", oo_objects(s->oo));
 	if (!strcmp(attr, "order"))
 		return scnprintf(buf, size, "%u\n", oo_order(s->oo));
-	if (!strcmp(attr, "aliases"))
-		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
-	if (!strcmp(attr, "usersize"))
-		return scnprintf(buf, size, "%u\n", s->usersize);
 	if (!strcmp(attr, "shrink") || !strcmp(attr, "validate"))
 		return 0; /* write-only in effect: reading shows nothing */
 	return -ENOENT;

@@ -2226,12 +2226,6 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 	for (size_t i = 0; i < ARRAY_SIZE(object_attrs); i++)
 		if (!strcmp(attr, object_attrs[i].name))
 			return show_slab_objects(s, buf, size, object_attrs[i].flags);
-	if (!strcmp(attr, "slab_size"))
-		return scnprintf(buf, size, "%u\n", s->size);
-	if (!strcmp(attr, "align"))
-		return scnprintf(buf, size, "%u\n", s->align);
-	if (!strcmp(attr, "object_size"))
-		return scnprintf(buf, size, "%u\n", s->object_size);
 	if (!strcmp(attr, "objs_per_slab"))
 		return scnprintf(buf, size, "%u\n", oo_objects(s->oo));
 	if (!strcmp(attr, "order"))
@@ -2242,10 +2236,6 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 		return scnprintf(buf, size, "%u\n", s->cpu_partial);
 	if (!strcmp(attr, "sheaf_capacity"))
 		return scnprintf(buf, size, "%u\n", 0u);
-	if (!strcmp(attr, "aliases"))
-		return scnprintf(buf, size, "%d\n", s->refcount < 0 ? 0 : s->refcount - 1);
-	if (!strcmp(attr, "usersize"))
-		return scnprintf(buf, size, "%u\n", s->usersize);
 	if (!strcmp(attr, "remote_node_defrag_ratio"))
 		return scnprintf(buf, size, "%u\n", REMOTE_NODE_DEFRAG_RATIO);
 	if (!strcmp(attr, "slabs_cpu_partial"))

@@ -11,9 +11,12 @@
  *
  * Output: one line per size, "SIZE vmalloc kvmalloc mmap" in ns; scripts/bench.sh turns
  * it into a Markdown table. Run with KMM_RAM=1G (the script sets it).
+ * `bench_vmalloc malloc` times the process's malloc/free instead, one line per size,
+ * "SIZE ns": the script runs it once per peer (glibc, and the others by LD_PRELOAD).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -60,11 +63,16 @@ static double run(int op, unsigned long size)
 			sink = p;
 			kvfree(p);
 			break;
-		default:
+		case 2:
 			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				 -1, 0);
 			sink = p;
 			munmap(p, size);
+			break;
+		default:
+			p = malloc(size);
+			sink = p;
+			free(p);
 			break;
 		}
 		if (!p) {
@@ -93,8 +101,13 @@ static double median(int op, unsigned long size)
 	return t[RUNS / 2];
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "malloc")) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+			printf("%lu %.0f\n", sizes[i], median(3, sizes[i]));
+		return 0;
+	}
 	kmm_init(NULL);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		double v = median(0, sizes[i]), kv = median(1, sizes[i]), m = median(2, sizes[i]);

@@ -51,21 +51,44 @@ if have_valgrind; then
 	done
 fi
 
-# ---- vmalloc and kvmalloc against mmap ------------------------------------------------
+# ---- vmalloc and kvmalloc against mmap and the peers' malloc -------------------------------
 
-if [ -x "$B/bench_vmalloc" ]; then
+# vmalloc_table: run after the peers are known; one column per peer's malloc/free
+vmalloc_table() {
+	[ -x "$B/bench_vmalloc" ] || return 0
+	KMM_RAM=1G "$B/bench_vmalloc" >"$TMP/vm" || return 0
+	cols=""
+	for peer in $found; do
+		name=${peer%%=*}
+		if [ -n "${peer#*=}" ]; then
+			LD_PRELOAD=${peer#*=} "$B/bench_vmalloc" malloc >"$TMP/vm-$name" || continue
+		else
+			"$B/bench_vmalloc" malloc >"$TMP/vm-$name" || continue
+		fi
+		cols="$cols $name"
+	done
 	echo
-	echo "## vmalloc/vfree and kvmalloc/kvfree against mmap/munmap"
+	echo "### vmalloc and kvmalloc against mmap and malloc"
 	echo
 	echo "ns per allocate+free pair, memory untouched, median of 7 runs (bench/bench_vmalloc.c, KMM_RAM=1G)"
 	echo
-	echo "| size | vmalloc | kvmalloc | mmap | vmalloc / mmap |"
-	echo "|-----:|------:|------:|------:|------:|"
-	KMM_RAM=1G "$B/bench_vmalloc" | awk '{
-		s = $1 >= 1048576 ? ($1 / 1048576) " MiB" : ($1 / 1024) " KiB"
-		printf "| %s | %d | %d | %d | %.2f |\n", s, $2, $3, $4, $2 / $4
-	}'
-fi
+	line="| size | vmalloc | kvmalloc | mmap |"
+	rule="|-----:|------:|------:|------:|"
+	for c in $cols; do
+		line="$line $c malloc |"
+		rule="$rule------:|"
+	done
+	echo "$line"
+	echo "$rule"
+	while read -r size v kv m; do
+		if [ "$size" -ge 1048576 ]; then h="$((size / 1048576)) MiB"; else h="$((size / 1024)) KiB"; fi
+		row="| $h | $v | $kv | $m |"
+		for c in $cols; do
+			row="$row $(awk -v s="$size" '$1 == s { print $2 }' "$TMP/vm-$c") |"
+		done
+		echo "$row"
+	done <"$TMP/vm"
+}
 
 # ---- memory efficiency on a mixed-size workload ------------------------------------------
 
@@ -251,6 +274,7 @@ table random "Batch of 10^6 objects, freed in random order, on SLUB and SLAB" \
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
 
 mixed_table
+vmalloc_table
 
 have_valgrind || exit 0
 

@@ -115,8 +115,8 @@ static int config_resolve(struct kmm_config *c)
 	if (!c->debug)
 		c->debug = port_getenv("KMM_DEBUG");
 	c->layout = env_or("KMM_LAYOUT", c->layout ? c->layout : "x86_64");
-	if (strcmp(c->layout, "x86_64")) {
-		pr_err("kmm: KMM_LAYOUT=%s: only x86_64 is available\n", c->layout);
+	if (strcmp(c->layout, "x86_64") && strcmp(c->layout, "x86_32")) {
+		pr_err("kmm: KMM_LAYOUT=%s: expected x86_64 or x86_32\n", c->layout);
 		return -EINVAL;
 	}
 	if (!c->nr_nodes && (v = port_getenv("KMM_NODES")) && *v) {
@@ -145,6 +145,7 @@ static int config_resolve(struct kmm_config *c)
 /* Hold every lock of the allocator across fork(), outermost layer first. */
 static void kmm_fork_prepare(void)
 {
+	highmem_fork_prepare();
 	vmalloc_fork_prepare();
 	slab_fork_prepare();
 	page_alloc_fork_prepare();
@@ -155,6 +156,7 @@ static void kmm_fork_parent(void)
 	page_alloc_fork_parent();
 	slab_fork_parent();
 	vmalloc_fork_release();
+	highmem_fork_release();
 }
 
 static void kmm_fork_child(void)
@@ -162,6 +164,7 @@ static void kmm_fork_child(void)
 	page_alloc_fork_child();
 	slab_fork_child();
 	vmalloc_fork_release();
+	highmem_fork_release();
 }
 
 static const struct port_fork_ops kmm_fork_ops = {

@@ -345,6 +345,12 @@ void vmallocinfo_show(struct seq_file *m);
 /* Hold / release the vmap locks across fork() (both parent and child release). */
 void vmalloc_fork_prepare(void);
 void vmalloc_fork_release(void);
+
+/* ---- highmem.c: kmap ---------------------------------------------------------------- */
+
+/* Hold / release kmap_lock across fork() (both parent and child release). */
+void highmem_fork_prepare(void);
+void highmem_fork_release(void);
 /* What vmap_tree_check() found: areas and bytes of each tree. */
 struct vmap_tree_stats {
 	unsigned long nr_busy, busy_bytes;	/* handed out */

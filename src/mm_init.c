@@ -18,6 +18,17 @@
 /* x86-64 zone boundaries */
 #define DMA_END_PFN   ((16UL << 20) >> PAGE_SHIFT)
 #define DMA32_END_PFN ((4UL << 30) >> PAGE_SHIFT)
+/*
+ * The 32-bit layout: the 3G/1G split leaves the kernel 1 GiB of address space; the
+ * direct map takes its first 896 MiB (MAXMEM), vmalloc and the pkmap/fixmap windows the
+ * rest. Frames above it are ZONE_HIGHMEM, and ZONE_DMA32 does not exist.
+ */
+#define X86_32_LOWMEM_END_PFN ((896UL << 20) >> PAGE_SHIFT)
+
+static bool layout_x86_32(void)
+{
+	return kmm_cfg.layout && !strcmp(kmm_cfg.layout, "x86_32");
+}
 
 unsigned long page_offset_base;
 struct page *mem_map;
@@ -108,11 +119,18 @@ static void build_zonelists(pg_data_t *pgdat)
 static int init_node(int nid, unsigned long start, unsigned long end)
 {
 	pg_data_t *pgdat = &node_data_storage[nid];
-	static const unsigned long bounds[MAX_NR_ZONES] = {
+	unsigned long bounds[MAX_NR_ZONES] = {
 		[ZONE_DMA] = DMA_END_PFN, [ZONE_DMA32] = DMA32_END_PFN, [ZONE_NORMAL] = ~0UL,
 		[ZONE_HIGHMEM] = ~0UL,	  [ZONE_MOVABLE] = ~0UL,
 	};
+	bool highmem = layout_x86_32();
 	unsigned long zstart = start;
+
+	if (highmem) {
+		/* DMA, then Normal up to max_low_pfn, then HighMem: DMA32 stays empty */
+		bounds[ZONE_DMA32] = DMA_END_PFN;
+		bounds[ZONE_NORMAL] = max_low_pfn;
+	}
 
 	node_data[nid] = pgdat;
 	pgdat->node_id = nid;
@@ -123,8 +141,8 @@ static int init_node(int nid, unsigned long start, unsigned long end)
 		unsigned long zend = min(bounds[i], end);
 		int err;
 
-		/* The x86-64 layout has no highmem and no movable zone */
-		if (i == ZONE_HIGHMEM || i == ZONE_MOVABLE)
+		/* x86-64 has no highmem; neither layout has a movable zone */
+		if ((i == ZONE_HIGHMEM && !highmem) || i == ZONE_MOVABLE)
 			zend = zstart;
 		err = init_zone(pgdat, (enum zone_type)i, zstart, max(zstart, zend));
 		if (err)
@@ -173,6 +191,8 @@ int page_alloc_init(void)
 	page_offset_base = (unsigned long)ram.direct_map;
 	max_pfn = ram.nr_pages;
 	max_low_pfn = max_pfn;
+	if (layout_x86_32())
+		max_low_pfn = min(max_pfn, X86_32_LOWMEM_END_PFN);
 	mem_map = port_metadata_alloc(max_pfn * sizeof(struct page));
 	if (!mem_map)
 		return -ENOMEM;

@@ -19,6 +19,8 @@
  * allocation and free paths (a miss falls back to the zone, as pcp_spin_trylock does),
  * so releasing one is a plain store. No system call is made under either lock.
  */
+#include <linux/highmem.h>
+
 #include "internal.h"
 
 int min_free_kbytes = 1024;
@@ -27,6 +29,12 @@ int watermark_scale_factor = 10;
 int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 256, 32, 0, 0 };
 unsigned long totalram_pages_count;
 unsigned long totalreserve_pages;
+/*
+ * The zone a __GFP_DMA32 request may use up to: ZONE_DMA32 on x86-64; a 32-bit kernel
+ * has no ZONE_DMA32 and its gfp_zone() answers ZONE_NORMAL (OPT_ZONE_DMA32), so the
+ * 32-bit layout remaps it here, once per allocation and only for DMA32 requests.
+ */
+static enum zone_type zone_dma32_remap = ZONE_DMA32;
 
 #define FPI_NONE		   0
 #define FPI_TO_TAIL		   0x2 /* put the block at the tail of its list */
@@ -797,8 +805,15 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp_flags
 	/* a tail's struct page may never have been written: give it its zone and node */
 	for (unsigned long i = 1; i < nr; i++)
 		set_page_links_zone(page + i, zone);
-	if (gfp_flags & __GFP_ZERO)
-		memset(page_address(page), 0, nr << PAGE_SHIFT);
+	if (gfp_flags & __GFP_ZERO) {
+		if (likely(zone->zone_idx != ZONE_HIGHMEM)) {
+			memset(page_address(page), 0, nr << PAGE_SHIFT);
+		} else {
+			/* no direct-map address: zero each page through a temporary kmap */
+			for (unsigned long i = 0; i < nr; i++)
+				clear_highpage(page + i);
+		}
+	}
 	if (order && (gfp_flags & __GFP_COMP))
 		prep_compound_page(page, order);
 }
@@ -1338,6 +1353,8 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 	if (preferred_nid < 0 || preferred_nid >= nr_online_nodes)
 		preferred_nid = 0;
 	ac.highest_zoneidx = gfp_zone(gfp);
+	if (unlikely(ac.highest_zoneidx == ZONE_DMA32))
+		ac.highest_zoneidx = zone_dma32_remap;
 	ac.zonelist = &NODE_DATA(preferred_nid)
 			       ->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK :
 									 ZONELIST_FALLBACK];
@@ -1433,12 +1450,6 @@ void free_pages_exact(void *virt, size_t size)
 		free_page(addr);
 		addr += PAGE_SIZE;
 	}
-}
-
-void *page_address_highmem(const struct page *page)
-{
-	/* The x86-64 layout maps all RAM; frames beyond it have no address. */
-	return NULL;
 }
 
 /* ---- draining --------------------------------------------------------------------------- */
@@ -1689,6 +1700,8 @@ int page_alloc_init_late(void)
 	struct zone *zone;
 	int nid;
 
+	if (kmm_cfg.layout && !strcmp(kmm_cfg.layout, "x86_32"))
+		zone_dma32_remap = ZONE_NORMAL;
 	init_per_zone_wmark_min();
 	for_each_populated_zone(zone)
 		zone_set_pageset_high_and_batch(zone);

@@ -87,16 +87,30 @@ unsigned long vm_event_sum(enum vm_event_item item)
  * The zones of an x86-64 kernel, in its order. It has no ZONE_HIGHMEM (kmm keeps one for
  * its 32-bit layout), and distribution kernels configure ZONE_DEVICE, whose memory is
  * never given to the buddy allocator: kmm shows it as the empty zone it always is.
+ * A 32-bit kernel with HIGHMEM (KMM_LAYOUT=x86_32) has DMA, Normal, HighMem, Movable.
  */
 static struct zone zone_device = { .name = "Device" };
 #define REPORT_ZONE_DEVICE (-1)
-static const int report_zone_ids[] = { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE,
-				       REPORT_ZONE_DEVICE };
-#define NR_REPORT_ZONES ARRAY_SIZE(report_zone_ids)
+static const int report_zone_ids_64[] = { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE,
+					  REPORT_ZONE_DEVICE };
+static const int report_zone_ids_32[] = { ZONE_DMA, ZONE_NORMAL, ZONE_HIGHMEM, ZONE_MOVABLE };
+
+static bool report_layout_32(void)
+{
+	return kmm_cfg.layout && !strcmp(kmm_cfg.layout, "x86_32");
+}
+
+#define NR_REPORT_ZONES \
+	(report_layout_32() ? ARRAY_SIZE(report_zone_ids_32) : ARRAY_SIZE(report_zone_ids_64))
+
+static int report_zone_id(size_t i)
+{
+	return report_layout_32() ? report_zone_ids_32[i] : report_zone_ids_64[i];
+}
 
 static struct zone *report_zone(pg_data_t *pgdat, size_t i)
 {
-	int id = report_zone_ids[i];
+	int id = report_zone_id(i);
 
 	return id == REPORT_ZONE_DEVICE ? &zone_device : &pgdat->node_zones[id];
 }
@@ -108,7 +122,7 @@ static struct zone *report_zone(pg_data_t *pgdat, size_t i)
  */
 static long report_lowmem_reserve(const struct zone *zone, size_t i)
 {
-	int id = report_zone_ids[i];
+	int id = report_zone_id(i);
 
 	return zone->lowmem_reserve[id == REPORT_ZONE_DEVICE ? ZONE_MOVABLE : id];
 }

@@ -53,7 +53,7 @@
 
 #define HOT_PAIRS    2000000 /* ~20-40 ms a run: long enough to time, short enough to repeat */
 #define HOT_WARMUP   100000
-#define BATCH	     1000000 /* objects per thread in a batch, as issue 3 asks */
+#define BATCH	     1000000 /* objects per thread in a batch, as issue 3 asks (-n changes it) */
 #define MAX_THREADS  2
 #define PERMUTE_SEED 0x9e3779b97f4a7c15ull
 
@@ -70,8 +70,10 @@ static const unsigned int sizes[] = { 16, 64, 256, 1024 };
 
 /* One cache per size for OP_KMEM_CACHE, created in kmm mode only. */
 static struct kmem_cache *caches[NR_SIZES];
-/* The free order of TEST_RANDOM: a permutation of 0..BATCH-1, shared, read-only. */
+/* The free order of TEST_RANDOM: a permutation of 0..batch_objects-1, shared, read-only. */
 static uint32_t *permutation;
+/* Objects per thread in a batch: BATCH, or -n N (SLOB's batches are run smaller). */
+static long batch_objects = BATCH;
 
 /* ---- the loops ---------------------------------------------------------------------------- */
 
@@ -126,17 +128,17 @@ static __always_inline void hot(enum op op, unsigned int size, unsigned int slot
 static __always_inline void batch(enum op op, unsigned int size, unsigned int slot, void **v,
 				  const uint32_t *order)
 {
-	for (long i = 0; i < BATCH; i++) {
+	for (long i = 0; i < batch_objects; i++) {
 		v[i] = alloc_one(op, size, slot);
 		if (!v[i])
 			abort();
 		use(v[i]);
 	}
 	if (order) {
-		for (long i = 0; i < BATCH; i++)
+		for (long i = 0; i < batch_objects; i++)
 			free_one(op, slot, v[order[i]]);
 	} else {
-		for (long i = 0; i < BATCH; i++)
+		for (long i = 0; i < batch_objects; i++)
 			free_one(op, slot, v[i]);
 	}
 }
@@ -234,7 +236,7 @@ static void *worker(void *arg)
 			break;
 		if (id < job.threads) {
 			if (job.test != TEST_HOT && !v)
-				v = calloc(BATCH, sizeof(*v));
+				v = calloc((size_t)batch_objects, sizeof(*v));
 			if (job.test != TEST_HOT && !v)
 				abort();
 			t0 = now_ns();
@@ -254,7 +256,7 @@ static void *worker(void *arg)
 /* Run the current job on its threads: mean ns per pair over the threads. */
 static double run_job(void)
 {
-	long pairs = job.test == TEST_HOT ? job.pairs : BATCH;
+	long pairs = job.test == TEST_HOT ? job.pairs : batch_objects;
 	double sum = 0;
 
 	pthread_barrier_wait(&start);
@@ -277,14 +279,14 @@ static uint64_t xorshift64(uint64_t *s)
 /* Fisher-Yates with a fixed seed: every allocator frees in the same order. */
 static uint32_t *make_permutation(void)
 {
-	uint32_t *perm = malloc(BATCH * sizeof(*perm));
+	uint32_t *perm = malloc((size_t)batch_objects * sizeof(*perm));
 	uint64_t seed = PERMUTE_SEED;
 
 	if (!perm)
 		abort();
-	for (uint32_t i = 0; i < BATCH; i++)
+	for (uint32_t i = 0; i < (uint32_t)batch_objects; i++)
 		perm[i] = i;
-	for (uint32_t i = BATCH - 1; i > 0; i--) {
+	for (uint32_t i = (uint32_t)batch_objects - 1; i > 0; i--) {
 		uint32_t j = (uint32_t)(xorshift64(&seed) % (i + 1));
 		uint32_t t = perm[i];
 
@@ -331,7 +333,7 @@ static const char *malloc_origin(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_kmalloc [-t hot|batch|all] [-l LABEL] kmm|malloc\n"
+	fprintf(stderr, "usage: bench_kmalloc [-t hot|batch|all] [-n BATCH] [-l LABEL] kmm|malloc\n"
 			"       bench_kmalloc OP SIZE PAIRS   (OP: kmalloc kmalloc-var kmem_cache "
 			"malloc; SIZE: 16 64 256 1024)\n");
 	return 2;
@@ -412,7 +414,13 @@ int main(int argc, char **argv)
 		hot_fn[op]((unsigned int)atoi(argv[2]), atol(argv[3]));
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "t:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:l:n:")) != -1) {
+		if (opt == 'n') {
+			batch_objects = atol(optarg);
+			if (batch_objects < 1 || batch_objects > BATCH)
+				return usage();
+			continue;
+		}
 		if (opt == 't' && (!strcmp(optarg, "hot") || !strcmp(optarg, "batch") ||
 				   !strcmp(optarg, "all"))) {
 			hot_tests = strcmp(optarg, "batch") != 0;

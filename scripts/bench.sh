@@ -22,6 +22,7 @@ ROUNDS=${ROUNDS:-7}
 BATCH_ROUNDS=${BATCH_ROUNDS:-5}
 # Two threads each holding 10^6 objects of 1 KiB need more than the page bench's RAM.
 SLAB_RAM=${SLAB_RAM:-4G}
+SLOB_BATCH=${SLOB_BATCH:-20000}
 N1=10000
 N2=110000
 TMP=$(mktemp -d)
@@ -175,14 +176,21 @@ while [ $r -le "$ROUNDS" ]; do
 	tests=all
 	[ $r -le "$BATCH_ROUNDS" ] || tests=hot
 	echo "bench: slab round $r/$ROUNDS ($tests)" >&2
-	for backend in slub slab slob; do
-		# SLOB's batches take minutes each (first fit over one long list under one
-		# lock): it runs the hot pairs only
-		bt=$tests
-		[ $backend = slob ] && bt=hot
-		KMM_SLAB=$backend KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t $bt kmm >>"$TMP/raw" ||
+	for backend in slub slab; do
+		KMM_SLAB=$backend KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t $tests kmm >>"$TMP/raw" ||
 			echo "bench: bench_kmalloc kmm ($backend) failed" >&2
 	done
+	# SLOB's allocations slow down as a batch grows (first fit walks every page with a
+	# hole too small for the request): its batches are SLOB_BATCH objects, in a table
+	# of their own, with the other allocators at the same size for comparison
+	KMM_SLAB=slob KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t hot kmm >>"$TMP/raw" ||
+		echo "bench: bench_kmalloc kmm (slob) failed" >&2
+	if [ $r -le "$BATCH_ROUNDS" ]; then
+		for backend in slub slab slob; do
+			KMM_SLAB=$backend KMM_RAM=$SLAB_RAM "$B/bench_kmalloc" -t batch -n $SLOB_BATCH kmm \
+				>>"$TMP/raw-small" || echo "bench: small batches ($backend) failed" >&2
+		done
+	fi
 	for peer in $found; do
 		run_peer "${peer%%=*}" "${peer#*=}" -t $tests || true
 	done
@@ -247,7 +255,7 @@ table() {
 				print line
 			}
 		print ""
-	}' "$TMP/raw"
+	}' "${4:-$TMP/raw}"
 }
 
 echo
@@ -272,6 +280,10 @@ table fifo "Batch of 10^6 objects, freed in allocation order, on SLUB and SLAB" 
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
 table random "Batch of 10^6 objects, freed in random order, on SLUB and SLAB" \
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
+table fifo "Batch of $SLOB_BATCH objects, freed in allocation order, on all three (no peer: ratios omitted)" \
+	"kmalloc kmalloc-slab kmalloc-slob kmem_cache kmem_cache-slab kmem_cache-slob" "$TMP/raw-small"
+table random "Batch of $SLOB_BATCH objects, freed in random order, on all three (no peer: ratios omitted)" \
+	"kmalloc kmalloc-slab kmalloc-slob kmem_cache kmem_cache-slab kmem_cache-slob" "$TMP/raw-small"
 
 mixed_table
 vmalloc_table

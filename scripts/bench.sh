@@ -201,7 +201,8 @@ done
 # "ns (ratio)", the ratio to the fastest peer of the row (glibc, jemalloc, mimalloc,
 # tcmalloc); a column with no figure (a missing peer) says so.
 table() {
-	awk -v test="$1" -v title="$2" -v cols="$3" -v peers="glibc jemalloc mimalloc tcmalloc" '
+	awk -v test="$1" -v title="$2" -v cols="$3" -v peers="glibc jemalloc mimalloc tcmalloc" \
+		-v nopeer="${4:+1}" '
 	function median(key,    n, i, j, t, a) {
 		n = count[key]
 		for (i = 1; i <= n; i++)
@@ -221,7 +222,8 @@ table() {
 	END {
 		nc = split(cols, col, " ")
 		np = split(peers, peer, " ")
-		printf "%s (ns per pair, median of %d runs; in brackets: relative to the fastest peer)\n\n", title, runs
+		printf "%s (ns per pair, median of %d runs%s)\n\n", title, runs,
+			nopeer ? "" : "; in brackets: relative to the fastest peer"
 		line = "| size | threads |"
 		rule = "|-----:|--------:|"
 		for (c = 1; c <= nc; c++) {
@@ -280,9 +282,9 @@ table fifo "Batch of 10^6 objects, freed in allocation order, on SLUB and SLAB" 
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
 table random "Batch of 10^6 objects, freed in random order, on SLUB and SLAB" \
 	"kmalloc kmalloc-slab kmem_cache kmem_cache-slab"
-table fifo "Batch of $SLOB_BATCH objects, freed in allocation order, on all three (no peer: ratios omitted)" \
+table fifo "Batch of $SLOB_BATCH objects, freed in allocation order, on all three" \
 	"kmalloc kmalloc-slab kmalloc-slob kmem_cache kmem_cache-slab kmem_cache-slob" "$TMP/raw-small"
-table random "Batch of $SLOB_BATCH objects, freed in random order, on all three (no peer: ratios omitted)" \
+table random "Batch of $SLOB_BATCH objects, freed in random order, on all three" \
 	"kmalloc kmalloc-slab kmalloc-slob kmem_cache kmem_cache-slab kmem_cache-slob" "$TMP/raw-small"
 
 mixed_table

@@ -183,6 +183,8 @@ extern int watermark_scale_factor;
 extern int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES];
 /* mm_init.c: set up RAM, mem_map, nodes and zones; called once by config.c. */
 int page_alloc_init(void);
+/* The "layout" report: the virtual memory map of the layout in force. */
+void layout_show(struct seq_file *m);
 /* page_alloc.c, for mm_init.c: a free block of the initial RAM, and the rest of start-up. */
 void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int order);
 int page_alloc_init_late(void);

@@ -11,6 +11,9 @@
  * around it. Free RAM that was never touched is already "reported" (not backed by the
  * host), so the initial blocks carry PG_reported.
  */
+#include <linux/highmem.h>
+#include <linux/vmalloc.h>
+
 #include "internal.h"
 
 #define ENOMEM 12
@@ -213,4 +216,66 @@ int page_alloc_init(void)
 		zone_free_range(zone, start, zone_end_pfn(zone));
 	}
 	return page_alloc_init_late();
+}
+
+/* ---- the layout report ----------------------------------------------------------------- */
+
+/*
+ * The 32-bit x86 kernel's address space for kmm's RAM, with the kernel's own constants
+ * (arch/x86/include/asm/pgtable_32_areas.h, fixmap.h, page_32_types.h): the 3G/1G split
+ * puts the direct map (lowmem) at PAGE_OFFSET; vmalloc starts VMALLOC_OFFSET (8 MiB)
+ * above the end of lowmem, and ends two pages below the pkmap window, which sits under
+ * the fixmap at the top. kmm, a 64-bit process, keeps its real windows elsewhere: this is
+ * the picture the x86_32 layout models, printed as mem_init() printed it.
+ */
+#define X86_32_PAGE_OFFSET    0xC0000000UL
+#define X86_32_VMALLOC_OFFSET (8UL << 20)
+#define X86_32_FIXADDR_TOP    0xFFFFF000UL
+#define X86_32_FIXADDR_SIZE   (932UL << 10) /* __end_of_fixed_addresses on a typical config */
+#define X86_32_PMD_SIZE	      (4UL << 20)   /* without PAE: a page table maps 4 MiB */
+
+static void layout_show_x86_32(struct seq_file *m)
+{
+	unsigned long fixaddr_start = X86_32_FIXADDR_TOP - X86_32_FIXADDR_SIZE;
+	unsigned long pkmap_base = (fixaddr_start - X86_32_PMD_SIZE) & ~(X86_32_PMD_SIZE - 1);
+	unsigned long vmalloc_end = pkmap_base - 2 * PAGE_SIZE;
+	unsigned long high_memory = X86_32_PAGE_OFFSET + (max_low_pfn << PAGE_SHIFT);
+	unsigned long vmalloc_start =
+		(high_memory + X86_32_VMALLOC_OFFSET) & ~(X86_32_VMALLOC_OFFSET - 1);
+
+	seq_puts(m, "virtual kernel memory layout:\n");
+	seq_printf(m, "    fixmap  : 0x%08lx - 0x%08lx   (%4lu kB)\n", fixaddr_start,
+		   X86_32_FIXADDR_TOP, (X86_32_FIXADDR_TOP - fixaddr_start) >> 10);
+	seq_printf(m, "    pkmap   : 0x%08lx - 0x%08lx   (%4lu kB)\n", pkmap_base,
+		   pkmap_base + LAST_PKMAP * PAGE_SIZE, (LAST_PKMAP * PAGE_SIZE) >> 10);
+	seq_printf(m, "    vmalloc : 0x%08lx - 0x%08lx   (%4lu MB)\n", vmalloc_start, vmalloc_end,
+		   (vmalloc_end - vmalloc_start) >> 20);
+	seq_printf(m, "    lowmem  : 0x%08lx - 0x%08lx   (%4lu MB)\n", X86_32_PAGE_OFFSET,
+		   high_memory, (high_memory - X86_32_PAGE_OFFSET) >> 20);
+	seq_printf(m, "%lu MB HIGHMEM available.\n", ((max_pfn - max_low_pfn) << PAGE_SHIFT) >> 20);
+	seq_printf(m, "%lu MB LOWMEM available.\n", (max_low_pfn << PAGE_SHIFT) >> 20);
+}
+
+/* x86-64: where kmm's windows are in this process (the kernel's mm.rst table). */
+static void layout_show_x86_64(struct seq_file *m)
+{
+	unsigned long dm_end = page_offset_base + (max_pfn << PAGE_SHIFT);
+	unsigned long map_end = (unsigned long)(mem_map + max_pfn);
+
+	seq_puts(m, "virtual kernel memory layout:\n");
+	seq_printf(m, "    direct map : 0x%016lx - 0x%016lx   (%6lu MB)\n", page_offset_base,
+		   dm_end, (dm_end - page_offset_base) >> 20);
+	seq_printf(m, "    vmalloc    : 0x%016lx - 0x%016lx   (%6lu MB)\n",
+		   (unsigned long)VMALLOC_START, (unsigned long)VMALLOC_END,
+		   ((unsigned long)VMALLOC_END - (unsigned long)VMALLOC_START) >> 20);
+	seq_printf(m, "    vmemmap    : 0x%016lx - 0x%016lx   (%6lu MB)\n", (unsigned long)mem_map,
+		   map_end, (map_end - (unsigned long)mem_map) >> 20);
+}
+
+void layout_show(struct seq_file *m)
+{
+	if (layout_x86_32())
+		layout_show_x86_32(m);
+	else
+		layout_show_x86_64(m);
 }

@@ -67,6 +67,7 @@ void seq_putc(struct seq_file *m, char c)
 	REPORT("meminfo", meminfo_show)                  \
 	REPORT("vmstat", vmstat_show_vmstat)             \
 	REPORT("slabinfo", slabinfo_show)                \
+	REPORT("layout", layout_show)                    \
 	REPORT("vmallocinfo", vmallocinfo_show)
 
 struct kmm_report_entry {

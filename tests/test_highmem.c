@@ -420,6 +420,22 @@ TEST(reports_list_highmem_zones)
 	}
 }
 
+/* The picture of the classic 32-bit kernel: 3G/1G split, lowmem to 896 MiB, vmalloc 8 MiB above. */
+TEST(layout_report_draws_the_32_bit_address_space)
+{
+	char *buf = NULL;
+
+	CAPTURE(buf, kmm_report(out, "layout"));
+	CHECK_STR_CONTAINS(buf, "virtual kernel memory layout:\n");
+	CHECK_STR_CONTAINS(buf, "    lowmem  : 0xc0000000 - 0xf8000000   ( 896 MB)\n");
+	CHECK_STR_CONTAINS(buf, "    vmalloc : 0xf8800000 - ");
+	CHECK_STR_CONTAINS(buf, "    pkmap   : 0x");
+	CHECK_STR_CONTAINS(buf, "    fixmap  : 0x");
+	CHECK_STR_CONTAINS(buf, "1152 MB HIGHMEM available.\n");
+	CHECK_STR_CONTAINS(buf, "896 MB LOWMEM available.\n");
+	free(buf);
+}
+
 int main(void)
 {
 	return kmm_test_main();

@@ -877,6 +877,21 @@ TEST(reports_can_be_read_while_another_thread_allocates)
 	CHECK_EQ(kmm_check_page_alloc(), 0);
 }
 
+/* x86-64: the layout report names kmm's real windows. */
+TEST(layout_report_shows_the_direct_map_and_vmalloc)
+{
+	char *buf = NULL;
+	char want[128];
+
+	CAPTURE(buf, kmm_report(out, "layout"));
+	CHECK_STR_CONTAINS(buf, "virtual kernel memory layout:\n");
+	snprintf(want, sizeof(want), "    direct map : 0x%016lx - ", page_offset_base);
+	CHECK_STR_CONTAINS(buf, want);
+	snprintf(want, sizeof(want), "    vmalloc    : 0x%016lx - ", (unsigned long)VMALLOC_START);
+	CHECK_STR_CONTAINS(buf, want);
+	free(buf);
+}
+
 int main(void)
 {
 	return kmm_test_main();

@@ -48,7 +48,8 @@ const struct kmm_config *kmm_config_get(void);
 
 /*
  * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
- * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat". Returns 0, or -ENOENT
+ * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", and "layout" (the
+ * virtual memory map of the layout in force). Returns 0, or -ENOENT
  * (-2) for an unknown name. The freestanding form hands text to @emit in pieces.
  */
 int kmm_report_write(const char *name, void (*emit)(void *ctx, const char *text, size_t len),

@@ -123,6 +123,34 @@ static void show_val_kb(struct seq_file *m, const char *s, unsigned long num)
 	seq_printf(m, "%s%8lu kB\n", s, num << (PAGE_SHIFT - 10));
 }
 
+/* CONFIG_HIGHMEM's lines: the 32-bit layout has a highmem zone, x86-64 has none. */
+static bool highmem_layout(void)
+{
+	return populated_zone(&NODE_DATA(0)->node_zones[ZONE_HIGHMEM]);
+}
+
+static void show_highmem(struct seq_file *m)
+{
+	unsigned long total = 0, free = 0, high_total = 0, high_free = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		unsigned long managed = zone_managed_pages(zone);
+		unsigned long nr_free = (unsigned long)zone_page_state(zone, NR_FREE_PAGES);
+
+		total += managed;
+		free += nr_free;
+		if (zone->zone_idx == ZONE_HIGHMEM) {
+			high_total += managed;
+			high_free += nr_free;
+		}
+	}
+	show_val_kb(m, "HighTotal:      ", high_total);
+	show_val_kb(m, "HighFree:       ", high_free);
+	show_val_kb(m, "LowTotal:       ", total - high_total);
+	show_val_kb(m, "LowFree:        ", free - high_free);
+}
+
 static void hugetlb_report_meminfo(struct seq_file *m)
 {
 	seq_printf(m,
@@ -170,6 +198,8 @@ void meminfo_show(struct seq_file *m)
 	show_val_kb(m, "Inactive(file): ", inactive_file);
 	show_val_kb(m, "Unevictable:    ", global_zone_page_state(NR_ZONE_UNEVICTABLE));
 	show_val_kb(m, "Mlocked:        ", global_zone_page_state(NR_MLOCK));
+	if (highmem_layout())
+		show_highmem(m);
 
 	show_val_kb(m, "SwapTotal:      ", 0);
 	show_val_kb(m, "SwapFree:       ", 0);

@@ -130,8 +130,10 @@ static inline unsigned long meminfo_kb(const char *key)
 	const char *at;
 
 	CAPTURE(buf, kmm_report(out, "meminfo"));
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	at = strstr(buf, pat);
+	snprintf(pat, sizeof(pat), "%s:", key);
+	/* the key at the start of a line (MemTotal is the first) */
+	for (at = strstr(buf, pat); at && at != buf && at[-1] != '\n'; at = strstr(at + 1, pat))
+		;
 	if (at)
 		val = strtoul(at + strlen(pat), NULL, 10);
 	else

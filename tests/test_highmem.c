@@ -436,6 +436,20 @@ TEST(layout_report_draws_the_32_bit_address_space)
 	free(buf);
 }
 
+/* CONFIG_HIGHMEM's meminfo lines, right after Mlocked, adding up to the totals. */
+TEST(meminfo_splits_high_and_low_memory)
+{
+	char *buf = NULL;
+
+	CAPTURE(buf, kmm_report(out, "meminfo"));
+	CHECK_STR_CONTAINS(buf, "\nMlocked:               0 kB\nHighTotal:      ");
+	free(buf);
+	CHECK_EQ(meminfo_kb("HighTotal") + meminfo_kb("LowTotal"), meminfo_kb("MemTotal"));
+	CHECK_EQ(meminfo_kb("HighTotal"), (2048 - 896) * 1024);
+	CHECK(meminfo_kb("HighFree") <= meminfo_kb("HighTotal"));
+	CHECK(meminfo_kb("LowFree") <= meminfo_kb("LowTotal"));
+}
+
 int main(void)
 {
 	return kmm_test_main();

@@ -167,7 +167,6 @@ struct kmem_cache_cpu {
 struct slab_thread_area {
 	struct kmem_cache_cpu cpu[SLAB_MAX_CACHES];
 	struct list_head list; /* on slab_thread_areas, under slab_mutex */
-	bool dead;	       /* its thread is gone (only the fork child sees such) */
 };
 
 struct kmem_cache {
@@ -272,7 +271,7 @@ struct slab_ops {
 	void (*fork_prepare)(void);
 	void (*fork_parent)(void);
 	void (*fork_child)(void);
-	/* Is @obj the start of an object of @slab? (kfree and kmem_dump_obj checks) */
+	/* Is @obj the start of an object of @slab? (the back-ends' own checks, and tests) */
 	bool (*obj_valid)(struct kmem_cache *s, struct slab *slab, const void *obj);
 };
 

@@ -1123,14 +1123,14 @@ void slab_fork_parent(void)
 
 void slab_fork_child(void)
 {
-	struct slab_thread_area *area;
-
+	/*
+	 * Only the forking thread lives on in the child. The other threads' areas stay
+	 * listed: no exit hook will run for them, and kmem_cache_destroy() still takes back
+	 * what they hold of a cache, as it does for any thread's area.
+	 */
 	if (slab_ops->fork_child)
 		slab_ops->fork_child();
 	node_list_locks(false);
-	/* only the forking thread lives on in the child; the others' areas are orphans */
-	list_for_each_entry(area, &slab_thread_areas, list)
-		area->dead = area != slab_thread_area_current;
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
 }

@@ -136,6 +136,15 @@ static inline unsigned int oo_objects(struct kmem_cache_order_objects x)
 	return x.x & OO_MASK;
 }
 
+/* SLUB: full and empty sheaves kept per node, for CPUs to exchange (6.18's struct node_barn). */
+struct node_barn {
+	spinlock_t lock;
+	struct list_head sheaves_full;
+	struct list_head sheaves_empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+};
+
 /* Per-node state of a cache. */
 struct kmem_cache_node {
 	spinlock_t list_lock;
@@ -149,14 +158,29 @@ struct kmem_cache_node {
 	unsigned int free_limit;    /* SLAB */
 	unsigned int colour_next;   /* SLAB */
 	void *shared;		    /* SLAB: struct array_cache * */
+	struct node_barn barn;	    /* SLUB: sheaves shared by the node's CPUs */
 };
 
-/* Per-CPU (per thread, see above) state of a cache: SLUB's kmem_cache_cpu. */
+/*
+ * Per-CPU (per thread, see above) state of a cache. First the window on the thread's
+ * main sheaf, the array of free objects that the fast paths pop from and push to in the
+ * front end: objects are [base, top), room up to end. A cache or thread without a sheaf
+ * keeps all three NULL, so both fast paths fall through to the back-end. Then SLUB's
+ * kmem_cache_cpu proper, or another back-end's per-CPU structure.
+ */
 struct kmem_cache_cpu {
-	void *freelist;	      /* next free object of the active slab, lockless */
-	struct slab *slab;    /* the active ("CPU") slab */
-	struct slab *partial; /* frozen partial slabs kept by this CPU */
-	void *backend;	      /* SLAB: struct array_cache * */
+	void **top;
+	void **base;
+	void **end;
+	union {
+		struct {		      /* SLUB */
+			void *freelist;	      /* next free object of the active slab, lockless */
+			struct slab *slab;    /* the active ("CPU") slab */
+			struct slab *partial; /* frozen partial slabs kept by this CPU */
+			struct slab_sheaf *spare; /* the other sheaf: empty, full or NULL */
+		};
+		void *backend; /* SLAB: struct array_cache * */
+	};
 };
 
 /*
@@ -166,12 +190,16 @@ struct kmem_cache_cpu {
 #define SLAB_MAX_CACHES 4096
 struct slab_thread_area {
 	struct kmem_cache_cpu cpu[SLAB_MAX_CACHES];
-	struct list_head list; /* on slab_thread_areas, under slab_mutex */
+	struct list_head list;		     /* on slab_thread_areas, under slab_mutex */
+	struct slab_thread_area **fast_slot; /* the thread's slab_fast_area */
 };
 
 struct kmem_cache {
 	/* hot: read on every allocation and free */
-	unsigned int cpu_index; /* slot in each thread's slab_thread_area */
+	unsigned long
+		cpu_offset; /* of cpu[cpu_index] in a slab_thread_area: first, for the fast paths */
+	unsigned int cpu_index;	     /* slot in each thread's slab_thread_area */
+	unsigned int sheaf_capacity; /* objects per sheaf; 0: no per-CPU sheaves */
 	slab_flags_t flags;
 	unsigned int size; /* the stride: object and metadata, aligned */
 	unsigned int object_size;
@@ -310,6 +338,55 @@ static inline struct kmem_cache_cpu *this_cpu_slab(struct kmem_cache *s)
 	if (__builtin_expect(!area, 0))
 		area = slab_thread_area_slow();
 	return &area->cpu[s->cpu_index];
+}
+
+/*
+ * The fast paths' view of the calling thread's state: its area, or slab_null_area (all
+ * sheaf windows NULL) while the thread has none or while allocation hooks must see every
+ * operation, so the fast paths need no test of their own for either case. Written by
+ * other threads only to switch between the two (slab_fast_paths_enable()).
+ */
+extern port_thread_local struct slab_thread_area *slab_fast_area;
+
+static __always_inline struct kmem_cache_cpu *fast_cpu_slab(const struct kmem_cache *s)
+{
+	char *area = (char *)__atomic_load_n(&slab_fast_area, __ATOMIC_RELAXED);
+
+	return (struct kmem_cache_cpu *)(area + s->cpu_offset);
+}
+
+/* Allocation hooks need every operation while held (see slab_common.c). */
+void slab_hooks_get(void);
+void slab_hooks_put(void);
+
+/* Pop an object from the thread's main sheaf of @s, or NULL if it has none. */
+static __always_inline void *sheaf_pop(const struct kmem_cache *s)
+{
+	struct kmem_cache_cpu *c = fast_cpu_slab(s);
+	void **top = c->top;
+
+	if (__builtin_expect(top == c->base, 0))
+		return NULL;
+	c->top = --top;
+	return *top;
+}
+
+/*
+ * Push @object onto the thread's main sheaf of @s; false if the sheaf is full or absent,
+ * or if @object is already its newest object - the naive double free, which the slow
+ * path reports. Below an empty sheaf's objects lies its header's cache pointer, never
+ * a free object, so top[-1] is always safe to compare.
+ */
+static __always_inline bool sheaf_push(const struct kmem_cache *s, void *object)
+{
+	struct kmem_cache_cpu *c = fast_cpu_slab(s);
+	void **top = c->top;
+
+	if (__builtin_expect(top >= c->end, 0) || __builtin_expect(top[-1] == object, 0))
+		return false;
+	*top = object;
+	c->top = top + 1;
+	return true;
 }
 
 /* Account a new or freed slab of @order pages in the node's Slab counters. */

@@ -29,6 +29,11 @@ kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES];
 /* The largest kmalloc size the back-end's caches serve; above it, pages. */
 static unsigned long kmalloc_max_cache_size;
 port_thread_local struct slab_thread_area *slab_thread_area_current;
+/* Every sheaf window empty: the fast paths' area while they must not serve a thread. */
+static struct slab_thread_area slab_null_area;
+port_thread_local struct slab_thread_area *slab_fast_area = &slab_null_area;
+/* Holders of slab_hooks_get(); slab_areas_lock. */
+static unsigned int slab_hooks_users;
 
 static struct kmem_cache boot_kmem_cache;
 /* cpu_index -> live cache; a freed index is reused once every thread's slot is clean */
@@ -60,12 +65,19 @@ static LIST_HEAD(slab_aliases);
 
 /* ---- per-thread slab state ------------------------------------------------------------- */
 
+static void set_fast_area(struct slab_thread_area *area)
+{
+	__atomic_store_n(area->fast_slot, slab_hooks_users ? &slab_null_area : area,
+			 __ATOMIC_RELAXED);
+}
+
 static void slab_thread_exit(void *arg)
 {
 	struct slab_thread_area *area = arg;
 
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
+	__atomic_store_n(&slab_fast_area, &slab_null_area, __ATOMIC_RELAXED);
 	slab_ops->flush_thread(area);
 	list_del(&area->list);
 	spin_unlock(&slab_areas_lock);
@@ -84,12 +96,42 @@ struct slab_thread_area *slab_thread_area_slow(void)
 		pr_emerg("kmm: no memory for a thread's slab state\n");
 		port_panic();
 	}
+	area->fast_slot = &slab_fast_area;
 	spin_lock(&slab_areas_lock);
 	list_add(&area->list, &slab_thread_areas);
+	set_fast_area(area);
 	spin_unlock(&slab_areas_lock);
 	slab_thread_area_current = area;
 	port_task_exit_hook(slab_thread_exit, area);
 	return area;
+}
+
+/*
+ * While held, no thread's fast path serves anything: every allocation and free reaches
+ * slab_alloc_slow()/slab_free_slow(), where the hooks (fault injection, sampling, ...)
+ * run. The switch is each thread's slab_fast_area, written here for all of them - the
+ * user-space stand-in for the kernel's static keys: an operation already past the load
+ * finishes the old way, every later one goes the new way.
+ */
+void slab_hooks_get(void)
+{
+	struct slab_thread_area *area;
+
+	kmm_ensure_init();
+	spin_lock(&slab_areas_lock);
+	if (!slab_hooks_users++)
+		for_each_slab_thread_area(area) set_fast_area(area);
+	spin_unlock(&slab_areas_lock);
+}
+
+void slab_hooks_put(void)
+{
+	struct slab_thread_area *area;
+
+	spin_lock(&slab_areas_lock);
+	if (!WARN_ON(!slab_hooks_users) && !--slab_hooks_users)
+		for_each_slab_thread_area(area) set_fast_area(area);
+	spin_unlock(&slab_areas_lock);
 }
 
 struct kmem_cache *slab_cache_by_index(unsigned int cpu_index)
@@ -104,6 +146,8 @@ static int cpu_index_alloc(struct kmem_cache *s)
 		if (!cache_by_index[i]) {
 			cache_by_index[i] = s;
 			s->cpu_index = i;
+			s->cpu_offset = offsetof(struct slab_thread_area, cpu) +
+					i * sizeof(struct kmem_cache_cpu);
 			return 0;
 		}
 	}
@@ -393,14 +437,53 @@ const char *kmem_cache_name(struct kmem_cache *s)
 
 /* ---- allocating and freeing objects ---------------------------------------------------------- */
 
+/* Everything the sheaves do not serve: the hooks, then the back-end. */
+static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int node,
+				      unsigned long caller, size_t orig_size)
+{
+	return slab_ops->alloc(s, flags, node, caller, orig_size);
+}
+
+static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
+				    unsigned long caller)
+{
+	slab_ops->free(s, slab, object, caller);
+}
+
+/*
+ * The fast path of every allocation: an object from the thread's main sheaf. A request
+ * for a node, an empty or absent sheaf, or hooks at work take the slow path.
+ */
+static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int node,
+					unsigned long caller, size_t orig_size)
+{
+	void *object;
+
+	if (likely(node == NUMA_NO_NODE) && likely((object = sheaf_pop(s)) != NULL)) {
+		if (unlikely(flags & __GFP_ZERO))
+			memset(object, 0, s->object_size);
+		return object;
+	}
+	return slab_alloc_slow(s, flags, node, caller, orig_size);
+}
+
+/* The fast path of every free: onto the thread's main sheaf of @s (NULL: a SLOB page). */
+static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
+				      unsigned long caller)
+{
+	if (likely(s != NULL) && likely(sheaf_push(s, object)))
+		return;
+	slab_free_slow(s, slab, object, caller);
+}
+
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_ops->alloc(s, flags, NUMA_NO_NODE, _RET_IP_, s->object_size);
+	return slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_, s->object_size);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
-	return slab_ops->alloc(s, flags, node, _RET_IP_, s->object_size);
+	return slab_alloc(s, flags, node, _RET_IP_, s->object_size);
 }
 
 /* The cache an object really belongs to; a mismatch is reported (hardened kernels do). */
@@ -437,7 +520,7 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 		return;
 	s = cache_from_obj(s, x, &slab);
 	if (s)
-		slab_ops->free(s, slab, x, _RET_IP_);
+		slab_free(s, slab, x, _RET_IP_);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
@@ -608,7 +691,7 @@ static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & GFP_SLAB_BUG_MASK))
 		flags = kmalloc_fix_flags(flags);
-	return slab_ops->alloc(kmalloc_slab(size, flags), flags, node, caller, size);
+	return slab_alloc(kmalloc_slab(size, flags), flags, node, caller, size);
 }
 
 /* A constant size above KMALLOC_MAX_CACHE_SIZE: the page allocator's, or SLOB's kmalloc. */
@@ -648,14 +731,14 @@ void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size)
 {
 	if (unlikely(!s))
 		return kmalloc_cache_early(size, flags, NUMA_NO_NODE, _RET_IP_);
-	return slab_ops->alloc(s, flags, NUMA_NO_NODE, _RET_IP_, size);
+	return slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_, size);
 }
 
 void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t flags, int node, size_t size)
 {
 	if (unlikely(!s))
 		return kmalloc_cache_early(size, flags, node, _RET_IP_);
-	return slab_ops->alloc(s, flags, node, _RET_IP_, size);
+	return slab_alloc(s, flags, node, _RET_IP_, size);
 }
 
 static noinline void free_large_kmalloc(struct page *page, const void *object)
@@ -696,7 +779,7 @@ void kfree(const void *object)
 	if (unlikely(!PageSlab(page)))
 		return free_large_kmalloc(page, object);
 	slab = page_slab(page);
-	slab_ops->free(slab->slab_cache, slab, (void *)object, _RET_IP_);
+	slab_free(slab->slab_cache, slab, (void *)object, _RET_IP_);
 }
 
 size_t ksize(const void *object)

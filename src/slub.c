@@ -345,6 +345,9 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
 #ifndef ENOENT
 #define ENOENT 2
 #endif
+#ifndef E2BIG
+#define E2BIG 7
+#endif
 #ifndef ENOMEM
 #define ENOMEM 12
 #endif
@@ -1617,8 +1620,10 @@ static __always_inline void slab_free_one(struct kmem_cache *s, struct slab *sla
 
 /* ---- bulk ------------------------------------------------------------------------------- */
 
+static void free_bulk_to_slabs(struct kmem_cache *s, size_t size, void **p);
+
 /* All or nothing: @size objects into @p, or 0 with nothing allocated. */
-static int slub_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+static int alloc_bulk_from_slabs(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
 	struct kmem_cache_cpu *c;
 	size_t i;
@@ -1645,7 +1650,7 @@ static int slub_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void 
 	return (int)size;
 
 error:
-	slub_ops.free_bulk(s, i, p);
+	free_bulk_to_slabs(s, i, p);
 	return 0;
 }
 
@@ -1713,7 +1718,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	return same;
 }
 
-static void slub_free_bulk(struct kmem_cache *s, size_t size, void **p)
+static void free_bulk_to_slabs(struct kmem_cache *s, size_t size, void **p)
 {
 	while (size) {
 		struct detached_freelist df;
@@ -1724,17 +1729,501 @@ static void slub_free_bulk(struct kmem_cache *s, size_t size, void **p)
 	}
 }
 
+/* ---- sheaves ------------------------------------------------------------------------------ */
+
+/*
+ * Per-CPU sheaves (mm/slub.c since 6.18; for every cache since 7.0): arrays of free
+ * objects in front of the slabs. A thread allocates from and frees to its main sheaf -
+ * the front end's fast paths do that through the window in kmem_cache_cpu - and only
+ * when main is empty or full does it come here: swap with its spare, trade with the
+ * node's barn (full sheaves for empty ones, under the barn's lock), refill from or flush
+ * to the slabs in bulk. Objects thus move between threads a sheaf at a time.
+ */
+
+#define MAX_FULL_SHEAVES  10
+#define MAX_EMPTY_SHEAVES 10
+
+struct slab_sheaf {
+	struct list_head barn_list;
+	unsigned int capacity;
+	unsigned int size;	  /* while not a thread's main sheaf; main keeps its top */
+	struct kmem_cache *cache; /* never a free object: sheaf_push() reads objects[-1] */
+	void *objects[];
+};
+
+_Static_assert(sizeof(struct slab_sheaf) == 32, "the kernel's sheaf header: capacities match");
+
+/*
+ * calculate_sheaf_capacity(): about half of what the per-CPU partial slabs held (there
+ * are two sheaves), rounded up to fill the kmalloc size the sheaf itself takes. None for
+ * debug caches, the boot caches (SLAB_NO_OBJ_EXT) and SLAB_NOLEAKTRACE ones; an explicit
+ * request is a minimum.
+ */
+static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s,
+					     const struct kmem_cache_args *args)
+{
+	unsigned int capacity;
+	size_t size;
+
+	if (s->flags & (SLAB_DEBUG_FLAGS | SLAB_NO_OBJ_EXT | SLAB_NOLEAKTRACE))
+		return 0;
+	if (s->size >= PAGE_SIZE)
+		capacity = 4;
+	else if (s->size >= 1024)
+		capacity = 12;
+	else if (s->size >= 256)
+		capacity = 26;
+	else
+		capacity = 60;
+	/* the kmalloc classes the header plus 4..60 pointers fall in are powers of two */
+	size = sizeof(struct slab_sheaf) + capacity * sizeof(void *);
+	size = (size_t)1 << (64 - __builtin_clzl(size - 1));
+	capacity = (unsigned int)((size - sizeof(struct slab_sheaf)) / sizeof(void *));
+	if (args && args->sheaf_capacity > capacity)
+		capacity = args->sheaf_capacity;
+	return capacity;
+}
+
+static inline struct node_barn *get_barn(struct kmem_cache *s)
+{
+	return &get_node(s, numa_mem_id())->barn;
+}
+
+/*
+ * Sheaves are kmalloc objects taken from and returned to the slabs directly, never
+ * through sheaves, so that a sheaf operation of a kmalloc cache cannot recurse into its
+ * own half-updated sheaves. NULL while the kmalloc caches are still being created.
+ */
+static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp)
+{
+	size_t size = sizeof(struct slab_sheaf) + s->sheaf_capacity * sizeof(void *);
+	struct kmem_cache *k = kmalloc_slab(size, 0);
+	struct slab_sheaf *sheaf;
+
+	if (unlikely(!k || !k->cpu_index))
+		return NULL;
+	sheaf = slab_alloc_node(k, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, NUMA_NO_NODE, _RET_IP_,
+				size);
+	if (unlikely(!sheaf))
+		return NULL;
+	INIT_LIST_HEAD(&sheaf->barn_list);
+	sheaf->capacity = s->sheaf_capacity;
+	sheaf->size = 0;
+	sheaf->cache = s;
+	return sheaf;
+}
+
+static void free_empty_sheaf(struct slab_sheaf *sheaf)
+{
+	struct slab *slab = virt_to_slab(sheaf);
+
+	do_slab_free(slab->slab_cache, slab, sheaf, sheaf, 1, _RET_IP_);
+}
+
+/* Fill @sheaf from the slabs; all or nothing, as __kmem_cache_alloc_bulk(). */
+static int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
+{
+	unsigned int to_fill = sheaf->capacity - sheaf->size;
+
+	if (!to_fill)
+		return 0;
+	if (!alloc_bulk_from_slabs(s, gfp & ~__GFP_ZERO, to_fill, &sheaf->objects[sheaf->size]))
+		return -ENOMEM;
+	sheaf->size += to_fill;
+	return 0;
+}
+
+static struct slab_sheaf *alloc_full_sheaf(struct kmem_cache *s, gfp_t gfp)
+{
+	struct slab_sheaf *sheaf = alloc_empty_sheaf(s, gfp);
+
+	if (sheaf && refill_sheaf(s, sheaf, gfp)) {
+		free_empty_sheaf(sheaf);
+		return NULL;
+	}
+	return sheaf;
+}
+
+/* sheaf_flush_unused(): every object of a sheaf nobody uses back to the slabs. */
+static void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
+{
+	if (!sheaf->size)
+		return;
+	free_bulk_to_slabs(s, sheaf->size, sheaf->objects);
+	sheaf->size = 0;
+}
+
+/* The main sheaf behind the window, with its size brought up to date. */
+static struct slab_sheaf *main_sheaf(struct kmem_cache_cpu *c)
+{
+	struct slab_sheaf *sheaf;
+
+	if (!c->base)
+		return NULL;
+	sheaf = container_of((void *)c->base, struct slab_sheaf, objects);
+	sheaf->size = (unsigned int)(c->top - c->base);
+	return sheaf;
+}
+
+static void set_main_sheaf(struct kmem_cache_cpu *c, struct slab_sheaf *sheaf)
+{
+	c->base = sheaf->objects;
+	c->top = sheaf->objects + sheaf->size;
+	c->end = sheaf->objects + sheaf->capacity;
+}
+
+/* A thread's first sheaf of @s, made on its first slow-path visit. */
+static bool pcs_ensure_main(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
+{
+	struct slab_sheaf *sheaf;
+
+	if (likely(c->base))
+		return true;
+	sheaf = alloc_empty_sheaf(s, gfp);
+	if (!sheaf)
+		return false;
+	set_main_sheaf(c, sheaf);
+	return true;
+}
+
+static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
+{
+	struct slab_sheaf *empty = NULL;
+
+	spin_lock(&barn->lock);
+	if (barn->nr_empty) {
+		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
+		list_del(&empty->barn_list);
+		barn->nr_empty--;
+	}
+	spin_unlock(&barn->lock);
+	return empty;
+}
+
+static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf)
+{
+	spin_lock(&barn->lock);
+	list_add(&sheaf->barn_list, &barn->sheaves_empty);
+	barn->nr_empty++;
+	spin_unlock(&barn->lock);
+}
+
+static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf)
+{
+	spin_lock(&barn->lock);
+	list_add(&sheaf->barn_list, &barn->sheaves_full);
+	barn->nr_full++;
+	spin_unlock(&barn->lock);
+}
+
+/* A full sheaf for the empty one, if the barn has one. */
+static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn, struct slab_sheaf *empty)
+{
+	struct slab_sheaf *full = NULL;
+
+	spin_lock(&barn->lock);
+	if (barn->nr_full) {
+		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
+		list_del(&full->barn_list);
+		list_add(&empty->barn_list, &barn->sheaves_empty);
+		barn->nr_full--;
+		barn->nr_empty++;
+	}
+	spin_unlock(&barn->lock);
+	return full;
+}
+
+/* An empty sheaf for the full one: 0, or -E2BIG if the barn has enough full ones, or -ENOMEM. */
+static int barn_replace_full_sheaf(struct node_barn *barn, struct slab_sheaf *full,
+				   struct slab_sheaf **empty)
+{
+	int err = 0;
+
+	spin_lock(&barn->lock);
+	if (barn->nr_full >= MAX_FULL_SHEAVES) {
+		err = -E2BIG;
+	} else if (!barn->nr_empty) {
+		err = -ENOMEM;
+	} else {
+		*empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
+		list_del(&(*empty)->barn_list);
+		list_add(&full->barn_list, &barn->sheaves_full);
+		barn->nr_empty--;
+		barn->nr_full++;
+	}
+	spin_unlock(&barn->lock);
+	return err;
+}
+
+static void barn_init(struct node_barn *barn)
+{
+	spin_lock_init(&barn->lock);
+	INIT_LIST_HEAD(&barn->sheaves_full);
+	INIT_LIST_HEAD(&barn->sheaves_empty);
+	barn->nr_full = 0;
+	barn->nr_empty = 0;
+}
+
+/* Every sheaf of the barn: the full ones flushed to the slabs, all of them freed. */
+static void barn_shrink(struct kmem_cache *s, struct node_barn *barn)
+{
+	struct slab_sheaf *sheaf, *next;
+	LIST_HEAD(full);
+	LIST_HEAD(empty);
+
+	spin_lock(&barn->lock);
+	list_splice_init(&barn->sheaves_full, &full);
+	list_splice_init(&barn->sheaves_empty, &empty);
+	barn->nr_full = 0;
+	barn->nr_empty = 0;
+	spin_unlock(&barn->lock);
+
+	list_for_each_entry_safe(sheaf, next, &full, barn_list) {
+		sheaf_flush_unused(s, sheaf);
+		free_empty_sheaf(sheaf);
+	}
+	list_for_each_entry_safe(sheaf, next, &empty, barn_list)
+		free_empty_sheaf(sheaf);
+}
+
+/*
+ * __pcs_replace_empty_main(): main is empty; make it a sheaf with objects - the spare,
+ * a full one from the barn, or (if @gfp may block) one refilled from the slabs. The
+ * kernel's version copes with migration while the lock was dropped; a thread's sheaves
+ * are its own, so this one need not.
+ */
+static bool pcs_replace_empty_main(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
+{
+	struct slab_sheaf *main = main_sheaf(c), *full, *empty;
+	struct node_barn *barn = get_barn(s);
+
+	if (c->spare && c->spare->size) {
+		full = c->spare;
+		c->spare = main;
+		set_main_sheaf(c, full);
+		return true;
+	}
+	full = barn_replace_empty_sheaf(barn, main);
+	if (full) {
+		set_main_sheaf(c, full);
+		return true;
+	}
+	if (!gfpflags_allow_blocking(gfp))
+		return false;
+
+	empty = c->spare;
+	c->spare = NULL;
+	if (!empty)
+		empty = barn_get_empty_sheaf(barn);
+	if (empty) {
+		full = empty;
+		if (refill_sheaf(s, empty, gfp)) {
+			free_empty_sheaf(empty); /* very low on memory: not worth the barn */
+			full = NULL;
+		}
+	} else {
+		full = alloc_full_sheaf(s, gfp);
+	}
+	if (!full)
+		return false;
+	barn_put_empty_sheaf(barn, main);
+	set_main_sheaf(c, full);
+	return true;
+}
+
+/* Everything of main back to the slabs, leaving it empty. */
+static void sheaf_flush_main(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab_sheaf *main = main_sheaf(c);
+
+	sheaf_flush_unused(s, main);
+	set_main_sheaf(c, main);
+}
+
+/*
+ * __pcs_replace_full_main(): main is full; make it a sheaf with room - the spare if it
+ * has some, an empty one from the barn (main going there full), a new one, or main
+ * itself flushed to the slabs when the barn holds enough full sheaves or no memory is
+ * left for a new one.
+ */
+static void pcs_replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab_sheaf *main = main_sheaf(c), *empty;
+	struct node_barn *barn = get_barn(s);
+	int err;
+
+	if (!c->spare) {
+		empty = barn_get_empty_sheaf(barn);
+		if (!empty)
+			empty = alloc_empty_sheaf(s, GFP_NOWAIT);
+		if (!empty)
+			return sheaf_flush_main(s, c);
+		c->spare = main;
+		return set_main_sheaf(c, empty);
+	}
+	if (c->spare->size < c->spare->capacity) {
+		empty = c->spare;
+		c->spare = main;
+		return set_main_sheaf(c, empty);
+	}
+	err = barn_replace_full_sheaf(barn, main, &empty);
+	if (!err)
+		return set_main_sheaf(c, empty);
+	if (err == -E2BIG) {
+		/* the spare is full too: flush it and make it main */
+		empty = c->spare;
+		sheaf_flush_unused(s, empty);
+		c->spare = main;
+		return set_main_sheaf(c, empty);
+	}
+	empty = alloc_empty_sheaf(s, GFP_NOWAIT);
+	if (!empty)
+		return sheaf_flush_main(s, c);
+	barn_put_full_sheaf(barn, main);
+	set_main_sheaf(c, empty);
+}
+
+/* alloc_from_pcs(): the slow half of the front end's sheaf_pop(); NULL: use the slabs. */
+static void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+
+	if (!pcs_ensure_main(s, c, gfp))
+		return NULL;
+	if (c->top == c->base && !pcs_replace_empty_main(s, c, gfp))
+		return NULL;
+	return *--c->top;
+}
+
+/*
+ * free_to_pcs(): the slow half of sheaf_push(), which declined because main is full or
+ * absent, or because @object is already its newest object: the naive double free that
+ * the hardened freelist catches, caught here before it can reach a freelist.
+ */
+static bool free_to_pcs(struct kmem_cache *s, void *object)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+
+	if (!pcs_ensure_main(s, c, GFP_NOWAIT))
+		return false;
+	if (unlikely(c->top > c->base && c->top[-1] == object)) {
+		if (slab_freelist_hardened) {
+			report_double_free(s, object);
+			return true;
+		}
+	}
+	if (c->top == c->end)
+		pcs_replace_full_main(s, c);
+	*c->top++ = object;
+	return true;
+}
+
+/* alloc_from_pcs_bulk(): what main and spare hold, up to @size; the rest is the slabs'. */
+static size_t alloc_from_pcs_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+	size_t done = 0;
+
+	while (done < size && c->base) {
+		size_t batch;
+
+		if (c->top == c->base && !pcs_replace_empty_main(s, c, GFP_NOWAIT))
+			break;
+		batch = min(size - done, (size_t)(c->top - c->base));
+		c->top -= batch;
+		memcpy(p + done, c->top, batch * sizeof(void *));
+		done += batch;
+	}
+	return done;
+}
+
+/* free_to_pcs_bulk(): into main, replacing it as it fills; never fails. */
+static void free_to_pcs_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+
+	if (!pcs_ensure_main(s, c, GFP_NOWAIT))
+		return free_bulk_to_slabs(s, size, p);
+	while (size) {
+		size_t batch;
+
+		if (c->top == c->end)
+			pcs_replace_full_main(s, c);
+		batch = min(size, (size_t)(c->end - c->top));
+		memcpy(c->top, p, batch * sizeof(void *));
+		c->top += batch;
+		p += batch;
+		size -= batch;
+	}
+}
+
+/* pcs_flush_all(): a thread's main and spare sheaves of @s back to the slabs, freed. */
+static void pcs_flush_all(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab_sheaf *main = main_sheaf(c), *spare = c->spare;
+
+	c->top = c->base = c->end = NULL;
+	c->spare = NULL;
+	if (spare) {
+		sheaf_flush_unused(s, spare);
+		free_empty_sheaf(spare);
+	}
+	if (main) {
+		sheaf_flush_unused(s, main);
+		free_empty_sheaf(main);
+	}
+}
+
 /* ---- the ops: alloc, free, ksize, obj_valid ------------------------------------------- */
 
 static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
 			size_t orig_size)
 {
+	if (s->sheaf_capacity && node == NUMA_NO_NODE) {
+		void *object = alloc_from_pcs(s, gfp);
+
+		if (object) {
+			if (unlikely(gfp & __GFP_ZERO))
+				memset(object, 0, s->object_size);
+			return object;
+		}
+	}
 	return slab_alloc_node(s, gfp, node, caller, orig_size);
 }
 
 static void slub_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
+	if (s->sheaf_capacity && free_to_pcs(s, obj))
+		return;
 	slab_free_one(s, slab, obj, caller);
+}
+
+static int slub_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	size_t done = 0;
+
+	if (!size)
+		return 0;
+	if (s->sheaf_capacity)
+		done = alloc_from_pcs_bulk(s, size, p);
+	if (done < size && !alloc_bulk_from_slabs(s, flags, size - done, p + done)) {
+		free_bulk_to_slabs(s, done, p);
+		return 0;
+	}
+	if (unlikely(flags & __GFP_ZERO)) {
+		for (size_t i = 0; i < done; i++)
+			memset(p[i], 0, s->object_size);
+	}
+	return (int)size;
+}
+
+/* Freeing to sheaves does not mix with detached freelists: a cache uses one or the other. */
+static void slub_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	if (s && s->sheaf_capacity)
+		free_to_pcs_bulk(s, size, p);
+	else
+		free_bulk_to_slabs(s, size, p);
 }
 
 /* slab_ksize(): what a kmalloc caller may use without touching the cache's metadata. */
@@ -1763,6 +2252,7 @@ static void init_kmem_cache_node(struct kmem_cache_node *n)
 	INIT_LIST_HEAD(&n->free);
 	atomic_init(&n->nr_slabs, 0);
 	atomic_init(&n->total_objects, 0);
+	barn_init(&n->barn);
 }
 
 static void free_kmem_cache_nodes(struct kmem_cache *s)
@@ -1838,6 +2328,7 @@ static int slub_cache_create(struct kmem_cache *s, const struct kmem_cache_args 
 	s->min_partial = g.min_partial;
 	s->cpu_partial = g.cpu_partial;
 	s->cpu_partial_slabs = g.cpu_partial_slabs;
+	s->sheaf_capacity = calculate_sheaf_capacity(s, args);
 
 	s->allocflags = __GFP_COMP;
 	if (s->flags & SLAB_CACHE_DMA)
@@ -1948,6 +2439,9 @@ static int slub_cache_shutdown(struct kmem_cache *s)
 	struct kmem_cache_node *n;
 	int node;
 
+	/* sheaves first: flushing one may put slabs on this thread's cpu partial list */
+	for_each_kmem_cache_node(s, node, n) barn_shrink(s, &n->barn);
+	for_each_slab_thread_area(area) pcs_flush_all(s, &area->cpu[s->cpu_index]);
 	for_each_slab_thread_area(area)
 	{
 		struct kmem_cache_cpu *c = &area->cpu[s->cpu_index];
@@ -1965,12 +2459,21 @@ static int slub_cache_shutdown(struct kmem_cache *s)
 }
 
 /*
- * The calling thread exits (slab_mutex and slab_areas_lock held): its cpu slabs and cpu
- * partial slabs of every cache go back to the nodes.
+ * The calling thread exits (slab_mutex and slab_areas_lock held): its sheaves, then its
+ * cpu slabs and cpu partial slabs of every cache go back to the nodes. Sheaves first:
+ * flushing them and freeing them (kmalloc objects) fills cpu slabs again.
  */
 static void slub_flush_thread(struct slab_thread_area *area)
 {
-	for (unsigned int i = 0; i < SLAB_MAX_CACHES; i++) {
+	unsigned int i;
+
+	for (i = 0; i < SLAB_MAX_CACHES; i++) {
+		struct kmem_cache *s = slab_cache_by_index(i);
+
+		if (s && (area->cpu[i].base || area->cpu[i].spare))
+			pcs_flush_all(s, &area->cpu[i]);
+	}
+	for (i = 0; i < SLAB_MAX_CACHES; i++) {
 		struct kmem_cache *s = slab_cache_by_index(i);
 		struct kmem_cache_cpu *c;
 
@@ -1984,11 +2487,12 @@ static void slub_flush_thread(struct slab_thread_area *area)
 }
 
 /*
- * __kmem_cache_shrink(): give back the calling thread's cpu slabs of @s, then free the
- * empty partial slabs and sort the others, fullest first, so that allocations fill them
- * and the emptiest may become free. Divergence from the kernel's flush_all(): other
- * threads' cpu slabs stay where they are - they may be using them this very moment, and
- * a thread cannot be interrupted to flush its own as a CPU can.
+ * __kmem_cache_shrink(): give back the calling thread's sheaves and cpu slabs of @s and
+ * the sheaves in the barns, then free the empty partial slabs and sort the others,
+ * fullest first, so that allocations fill them and the emptiest may become free.
+ * Divergence from the kernel's flush_all(): other threads' sheaves and cpu slabs stay
+ * where they are - they may be using them this very moment, and a thread cannot be
+ * interrupted to flush its own as a CPU can.
  */
 static int slub_cache_shrink(struct kmem_cache *s)
 {
@@ -1998,8 +2502,12 @@ static int slub_cache_shrink(struct kmem_cache *s)
 	int node, i, ret = 0;
 	LIST_HEAD(discard);
 
-	if (!slab_no_cpu_cache(s))
+	/* barns first: flushing a sheaf may put slabs on this thread's cpu partial list */
+	for_each_kmem_cache_node(s, node, n) barn_shrink(s, &n->barn);
+	if (!slab_no_cpu_cache(s)) {
+		pcs_flush_all(s, this_cpu_slab(s));
 		flush_cpu_slab(s, this_cpu_slab(s));
+	}
 
 	for_each_kmem_cache_node(s, node, n)
 	{
@@ -2235,7 +2743,7 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 	if (!strcmp(attr, "cpu_partial"))
 		return scnprintf(buf, size, "%u\n", s->cpu_partial);
 	if (!strcmp(attr, "sheaf_capacity"))
-		return scnprintf(buf, size, "%u\n", 0u);
+		return scnprintf(buf, size, "%u\n", s->sheaf_capacity);
 	if (!strcmp(attr, "remote_node_defrag_ratio"))
 		return scnprintf(buf, size, "%u\n", REMOTE_NODE_DEFRAG_RATIO);
 	if (!strcmp(attr, "slabs_cpu_partial"))
@@ -2382,6 +2890,34 @@ static int slub_validate(struct kmem_cache *s)
 	return problems;
 }
 
+/* fork(): the barns' locks too (slab_mutex is held: slab_caches is stable). */
+static void barn_locks(bool lock)
+{
+	struct kmem_cache *s;
+	struct kmem_cache_node *n;
+	int node;
+
+	list_for_each_entry(s, &slab_caches, list) {
+		for_each_kmem_cache_node(s, node, n)
+		{
+			if (lock)
+				spin_lock(&n->barn.lock);
+			else
+				spin_unlock(&n->barn.lock);
+		}
+	}
+}
+
+static void slub_fork_prepare(void)
+{
+	barn_locks(true);
+}
+
+static void slub_fork_done(void)
+{
+	barn_locks(false);
+}
+
 const struct slab_ops slub_ops = {
 	.mergeable = true,
 	.name = "slub",
@@ -2401,5 +2937,8 @@ const struct slab_ops slub_ops = {
 	.attr_show = slub_attr_show,
 	.validate = slub_validate,
 	.flush_thread = slub_flush_thread,
+	.fork_prepare = slub_fork_prepare,
+	.fork_parent = slub_fork_done,
+	.fork_child = slub_fork_done,
 	.obj_valid = slub_obj_valid,
 };

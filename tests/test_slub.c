@@ -12,6 +12,12 @@
 #include "kmm_test.h"
 #include "slab.h"
 
+/*
+ * A boot cache's flag, which also means no sheaves (as in calculate_sheaf_capacity()):
+ * the tests of the slabs beneath the sheaves use it to see the slabs' own order.
+ */
+#define SLAB_NO_SHEAVES SLAB_NO_OBJ_EXT
+
 static long attr_num(const char *cache, const char *attr)
 {
 	char buf[256];
@@ -73,17 +79,31 @@ TEST(ctor_runs_once_per_object_at_slab_creation_never_on_reuse)
 	CHECK_EQ(ctor_calls % per_slab, 0);
 	long after_first = ctor_calls;
 
-	/* a third of the objects back (no slab becomes empty), marked, and taken again */
+	/*
+	 * A third of the objects back (no slab becomes empty), marked, and taken again. The
+	 * sheaves may hand out some objects they took from the slabs but never handed out
+	 * before the marked ones: those are as the constructor left them.
+	 */
+	void *freed[16 * 64 / 3 + 1];
+	int nr_freed = 0, reused = 0;
+
 	for (int i = 0; i < n; i += 3) {
 		memset(p[i], 0x77, 200);
 		kmem_cache_free(s, p[i]);
+		freed[nr_freed++] = p[i];
 	}
 	for (int i = 0; i < n; i += 3) {
+		bool was_freed = false;
+
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		for (int j = 0; j < nr_freed; j++)
+			was_freed |= freed[j] == p[i];
+		reused += was_freed;
 		/* a reused object: as its last user left it, the constructor did not run */
-		CHECK_EQ(((unsigned char *)p[i])[0], 0x77);
-		CHECK_EQ(((unsigned char *)p[i])[199], 0x77);
+		CHECK_EQ(((unsigned char *)p[i])[0], was_freed ? 0x77 : 0x5a);
+		CHECK_EQ(((unsigned char *)p[i])[199], was_freed ? 0x77 : 0x5a);
 	}
+	CHECK(reused > 0);
 	CHECK_EQ(ctor_calls, after_first);
 	for (int i = 0; i < n; i++)
 		kmem_cache_free(s, p[i]);
@@ -154,7 +174,8 @@ TEST(gfp_zero_and_ksize)
 
 TEST(freelist_order_is_shuffled_differently_in_each_slab)
 {
-	struct kmem_cache *s = kmem_cache_create("slub_random", 256, 0, SLAB_NO_MERGE, NULL);
+	struct kmem_cache *s =
+		kmem_cache_create("slub_random", 256, 0, SLAB_NO_MERGE | SLAB_NO_SHEAVES, NULL);
 	enum { SLABS = 6 };
 	unsigned int per_slab, idx[SLABS][64];
 	void *p[SLABS * 64];
@@ -308,7 +329,8 @@ TEST(objects_freed_by_another_thread_come_back_to_the_allocator)
 
 TEST(cpu_partial_and_node_partial_lists_follow_the_kernels_limits)
 {
-	struct kmem_cache *s = kmem_cache_create("slub_partial", 256, 0, SLAB_NO_MERGE, NULL);
+	struct kmem_cache *s =
+		kmem_cache_create("slub_partial", 256, 0, SLAB_NO_MERGE | SLAB_NO_SHEAVES, NULL);
 	enum { SLABS = 10 };
 	unsigned int per_slab;
 	void *p[SLABS * 64];
@@ -375,7 +397,8 @@ TEST(cpu_partial_and_node_partial_lists_follow_the_kernels_limits)
 
 TEST(empty_slabs_beyond_min_partial_go_back_to_the_page_allocator)
 {
-	struct kmem_cache *s = kmem_cache_create("slub_discard", 512, 0, SLAB_NO_MERGE, NULL);
+	struct kmem_cache *s =
+		kmem_cache_create("slub_discard", 512, 0, SLAB_NO_MERGE | SLAB_NO_SHEAVES, NULL);
 	enum { N = 40 * 16 };
 	static void *p[N];
 	struct kmm_page_stats before, peak, after;

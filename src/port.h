@@ -154,10 +154,15 @@ void *port_task_area(void);
 
 /*
  * Storage qualifier for the core's per-thread fast-path data (one pointer per use). The
- * hosted port uses initial-exec TLS; a kernel port defines it to its per-CPU storage.
+ * hosted port uses initial-exec TLS (libkmm.so), or local-exec where the objects only go
+ * into executables (libkmm.a: one instruction less per access); a kernel port defines it
+ * to its per-CPU storage.
  */
+#ifndef PORT_TLS_MODEL
+#define PORT_TLS_MODEL "initial-exec"
+#endif
 #ifndef port_thread_local
-#define port_thread_local _Thread_local __attribute__((tls_model("initial-exec")))
+#define port_thread_local _Thread_local __attribute__((tls_model(PORT_TLS_MODEL)))
 #endif
 
 /*

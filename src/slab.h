@@ -359,18 +359,6 @@ static __always_inline struct kmem_cache_cpu *fast_cpu_slab(const struct kmem_ca
 void slab_hooks_get(void);
 void slab_hooks_put(void);
 
-/* Pop an object from the thread's main sheaf of @s, or NULL if it has none. */
-static __always_inline void *sheaf_pop(const struct kmem_cache *s)
-{
-	struct kmem_cache_cpu *c = fast_cpu_slab(s);
-	void **top = c->top;
-
-	if (__builtin_expect(top == c->base, 0))
-		return NULL;
-	c->top = --top;
-	return *top;
-}
-
 /*
  * Push @object onto the thread's main sheaf of @s; false if the sheaf is full or absent,
  * or if @object is already its newest object - the naive double free, which the slow
@@ -385,7 +373,7 @@ static __always_inline bool sheaf_push(const struct kmem_cache *s, void *object)
 	if (__builtin_expect(top >= c->end, 0) || __builtin_expect(top[-1] == object, 0))
 		return false;
 	*top = object;
-	c->top = top + 1;
+	c->top++;
 	return true;
 }
 

@@ -25,7 +25,20 @@ spinlock_t slab_areas_lock = SPIN_LOCK_UNLOCKED;
 const struct slab_ops *slab_ops;
 struct kmem_cache *kmem_cache;
 unsigned int slab_nr_cpus;
-kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES];
+/*
+ * What the header's compile-time kmalloc cache choice finds before the kmalloc caches
+ * exist, and where a back-end has none (SLOB): a cache that owns nothing, whose sheaf
+ * window is slot 0's - never filled - so __kmalloc_cache() needs no test of its own and
+ * the slow path sends the allocation to kmalloc_cache_early().
+ */
+static struct kmem_cache kmalloc_boot_cache = {
+	.cpu_offset = offsetof(struct slab_thread_area, cpu),
+	.name = "kmalloc-boot",
+	.refcount = -1,
+};
+kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES] = {
+	[0 ... NR_KMALLOC_TYPES - 1] = { [0 ... KMALLOC_SHIFT_HIGH] = &kmalloc_boot_cache },
+};
 /* The largest kmalloc size the back-end's caches serve; above it, pages. */
 static unsigned long kmalloc_max_cache_size;
 port_thread_local struct slab_thread_area *slab_thread_area_current;
@@ -422,6 +435,8 @@ void kmem_cache_destroy(struct kmem_cache *s)
 
 int kmem_cache_shrink(struct kmem_cache *s)
 {
+	if (s == &kmalloc_boot_cache)
+		return 0; /* owns nothing */
 	return slab_ops->cache_shrink(s);
 }
 
@@ -437,10 +452,14 @@ const char *kmem_cache_name(struct kmem_cache *s)
 
 /* ---- allocating and freeing objects ---------------------------------------------------------- */
 
+static void *kmalloc_cache_early(size_t size, gfp_t flags, int node, unsigned long caller);
+
 /* Everything the sheaves do not serve: the hooks, then the back-end. */
 static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int node,
 				      unsigned long caller, size_t orig_size)
 {
+	if (unlikely(s == &kmalloc_boot_cache))
+		return kmalloc_cache_early(orig_size, flags, node, caller);
 	return slab_ops->alloc(s, flags, node, caller, orig_size);
 }
 
@@ -451,20 +470,39 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 }
 
 /*
+ * The caller an operation records, resolved on its slow path only: the fast paths are
+ * passed SLAB_RET_IP and do not load their return address. In an inlined function
+ * _RET_IP_ is the return address of the exported function it is inlined into; the empty
+ * asm keeps the compiler from hoisting that load out of the slow path.
+ */
+#define SLAB_RET_IP 0UL
+#define slab_caller(caller)                                    \
+	({                                                     \
+		__asm__ volatile("");                          \
+		(caller) != SLAB_RET_IP ? (caller) : _RET_IP_; \
+	})
+
+static noinline void *slab_zero_object(const struct kmem_cache *s, void *object)
+{
+	return memset(object, 0, s->object_size);
+}
+
+/*
  * The fast path of every allocation: an object from the thread's main sheaf. A request
  * for a node, an empty or absent sheaf, or hooks at work take the slow path.
  */
 static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int node,
 					unsigned long caller, size_t orig_size)
 {
-	void *object;
+	struct kmem_cache_cpu *c = fast_cpu_slab(s);
+	void **top = c->top;
 
-	if (likely(node == NUMA_NO_NODE) && likely((object = sheaf_pop(s)) != NULL)) {
-		if (unlikely(flags & __GFP_ZERO))
-			memset(object, 0, s->object_size);
-		return object;
-	}
-	return slab_alloc_slow(s, flags, node, caller, orig_size);
+	if (unlikely(node != NUMA_NO_NODE || top == c->base))
+		return slab_alloc_slow(s, flags, node, slab_caller(caller), orig_size);
+	c->top--;
+	if (unlikely(flags & __GFP_ZERO))
+		return slab_zero_object(s, top[-1]);
+	return top[-1];
 }
 
 /* The fast path of every free: onto the thread's main sheaf of @s (NULL: a SLOB page). */
@@ -473,17 +511,17 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 {
 	if (likely(s != NULL) && likely(sheaf_push(s, object)))
 		return;
-	slab_free_slow(s, slab, object, caller);
+	slab_free_slow(s, slab, object, slab_caller(caller));
 }
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_, s->object_size);
+	return slab_alloc(s, flags, NUMA_NO_NODE, SLAB_RET_IP, s->object_size);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
-	return slab_alloc(s, flags, node, _RET_IP_, s->object_size);
+	return slab_alloc(s, flags, node, SLAB_RET_IP, s->object_size);
 }
 
 /* The cache an object really belongs to; a mismatch is reported (hardened kernels do). */
@@ -512,7 +550,7 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct s
 	return slab->slab_cache;
 }
 
-void kmem_cache_free(struct kmem_cache *s, void *x)
+static noinline void kmem_cache_free_slow(struct kmem_cache *s, void *x, unsigned long caller)
 {
 	struct slab *slab;
 
@@ -520,7 +558,21 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 		return;
 	s = cache_from_obj(s, x, &slab);
 	if (s)
-		slab_free(s, slab, x, _RET_IP_);
+		slab_free(s, slab, x, caller);
+}
+
+/* The common case inline: an object of the direct map, on a slab page of @s. */
+void kmem_cache_free(struct kmem_cache *s, void *x)
+{
+	unsigned long pfn = ((unsigned long)x - PAGE_OFFSET) >> PAGE_SHIFT;
+
+	if (likely(pfn < max_low_pfn)) {
+		struct page *page = compound_head(pfn_to_page(pfn));
+
+		if (likely(PageSlab(page) && page_slab(page)->slab_cache == s))
+			return slab_free(s, page_slab(page), x, SLAB_RET_IP);
+	}
+	kmem_cache_free_slow(s, x, slab_caller(SLAB_RET_IP));
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
@@ -552,7 +604,9 @@ static inline unsigned int kmalloc_index_dynamic(size_t size)
 
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
 {
-	return kmalloc_caches[kmalloc_type(flags)][kmalloc_index_dynamic(size)];
+	struct kmem_cache *s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index_dynamic(size)];
+
+	return s == &kmalloc_boot_cache ? NULL : s;
 }
 
 static const struct {
@@ -638,11 +692,12 @@ void create_kmalloc_caches(void)
 			kmalloc_caches[type][i] = kmalloc_caches[type][low];
 	}
 	mutex_unlock(&slab_mutex);
-	kmalloc_max_cache_size = 1UL << high;
+	/* last, and released: a fast path that sees it sees the caches (do_kmalloc_node()) */
+	__atomic_store_n(&kmalloc_max_cache_size, 1UL << high, __ATOMIC_RELEASE);
 }
 
 /* Drop GFP bits that mean nothing for slab memory, loudly, as kmalloc_fix_flags(). */
-static gfp_t kmalloc_fix_flags(gfp_t flags)
+static noinline gfp_t kmalloc_fix_flags(gfp_t flags)
 {
 	gfp_t invalid_mask = flags & GFP_SLAB_BUG_MASK;
 	char a[128], b[128];
@@ -656,7 +711,7 @@ static gfp_t kmalloc_fix_flags(gfp_t flags)
 	return flags;
 }
 
-static void *kmalloc_large_node(size_t size, gfp_t flags, int node)
+static noinline void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 {
 	unsigned int order = (unsigned int)get_order(size);
 	struct page *page;
@@ -676,8 +731,8 @@ void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
 	return kmalloc_large_node(size, flags, node);
 }
 
-static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
-					     unsigned long caller)
+/* Everything but a normal kmalloc of a cache's size: init, SLOB, large, zero, odd flags. */
+static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsigned long caller)
 {
 	kmm_ensure_init();
 	if (unlikely(slab_ops->kmalloc)) {
@@ -694,25 +749,40 @@ static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
 	return slab_alloc(kmalloc_slab(size, flags), flags, node, caller, size);
 }
 
+/*
+ * A kmalloc of a size known only at run time. kmalloc_max_cache_size is 0 until the
+ * kmalloc caches exist (and with SLOB, which has none), so one comparison also sends
+ * size 0, start-up and SLOB to the slow path.
+ */
+static __always_inline void *do_kmalloc_node(size_t size, gfp_t flags, int node,
+					     unsigned long caller)
+{
+	if (likely(size - 1 < __atomic_load_n(&kmalloc_max_cache_size, __ATOMIC_ACQUIRE)) &&
+	    likely(!(flags & (GFP_SLAB_BUG_MASK | KMALLOC_NOT_NORMAL_BITS))))
+		return slab_alloc(kmalloc_caches[KMALLOC_NORMAL][kmalloc_index_dynamic(size)],
+				  flags, node, caller, size);
+	return kmalloc_slowpath(size, flags, node, slab_caller(caller));
+}
+
 /* A constant size above KMALLOC_MAX_CACHE_SIZE: the page allocator's, or SLOB's kmalloc. */
 void *__kmalloc_large(size_t size, gfp_t flags)
 {
-	return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+	return do_kmalloc_node(size, flags, NUMA_NO_NODE, SLAB_RET_IP);
 }
 
 void *__kmalloc_large_node(size_t size, gfp_t flags, int node)
 {
-	return do_kmalloc_node(size, flags, node, _RET_IP_);
+	return do_kmalloc_node(size, flags, node, SLAB_RET_IP);
 }
 
 void *__kmalloc(size_t size, gfp_t flags)
 {
-	return do_kmalloc_node(size, flags, NUMA_NO_NODE, _RET_IP_);
+	return do_kmalloc_node(size, flags, NUMA_NO_NODE, SLAB_RET_IP);
 }
 
 void *__kmalloc_node(size_t size, gfp_t flags, int node)
 {
-	return do_kmalloc_node(size, flags, node, _RET_IP_);
+	return do_kmalloc_node(size, flags, node, SLAB_RET_IP);
 }
 
 void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned long caller)
@@ -720,25 +790,21 @@ void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned l
 	return do_kmalloc_node(size, flags, node, caller);
 }
 
-/* kmalloc of a constant size before kmm is up: the header found no cache yet. */
+/* kmalloc of a constant size that found kmalloc_boot_cache: before kmm is up, or SLOB. */
 static noinline void *kmalloc_cache_early(size_t size, gfp_t flags, int node, unsigned long caller)
 {
-	return do_kmalloc_node(size, flags, node, caller);
+	return kmalloc_slowpath(size, flags, node, caller);
 }
 
-/* A constant-size kmalloc: the header picked @s, which is NULL until kmm is up. */
+/* A constant-size kmalloc: the header picked @s (kmalloc_boot_cache until kmm is up). */
 void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size)
 {
-	if (unlikely(!s))
-		return kmalloc_cache_early(size, flags, NUMA_NO_NODE, _RET_IP_);
-	return slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_, size);
+	return slab_alloc(s, flags, NUMA_NO_NODE, SLAB_RET_IP, size);
 }
 
 void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t flags, int node, size_t size)
 {
-	if (unlikely(!s))
-		return kmalloc_cache_early(size, flags, node, _RET_IP_);
-	return slab_alloc(s, flags, node, _RET_IP_, size);
+	return slab_alloc(s, flags, node, SLAB_RET_IP, size);
 }
 
 static noinline void free_large_kmalloc(struct page *page, const void *object)
@@ -756,30 +822,37 @@ static noinline void free_large_kmalloc(struct page *page, const void *object)
 	__free_pages(page, order);
 }
 
+/* Not in the direct map: NULL and ZERO_SIZE_PTR (nothing to do), or not kmm's. */
 static noinline void kfree_invalid(const void *object)
 {
+	if (ZERO_OR_NULL_PTR(object))
+		return;
 	WARN(1, "kfree: %p is not an address kmm handed out\n", object);
 }
 
 /*
  * One unsigned comparison checks that @object is in the direct map: below PAGE_OFFSET
- * the subtraction wraps to a frame number far beyond max_low_pfn.
+ * (NULL and ZERO_SIZE_PTR included) the subtraction wraps to a frame number far beyond
+ * max_low_pfn. The word compound_head() reads is, in a slab's head page, slab_cache:
+ * one load serves both.
  */
 void kfree(const void *object)
 {
 	unsigned long pfn = ((unsigned long)object - PAGE_OFFSET) >> PAGE_SHIFT;
 	struct page *page;
-	struct slab *slab;
+	unsigned long head;
 
-	if (unlikely(ZERO_OR_NULL_PTR(object)))
-		return;
 	if (unlikely(pfn >= max_low_pfn))
 		return kfree_invalid(object);
-	page = compound_head(pfn_to_page(pfn));
+	page = pfn_to_page(pfn);
+	head = page->compound_head;
+	if (unlikely(head & 1)) {
+		page = (struct page *)(head - 1);
+		head = page->compound_head;
+	}
 	if (unlikely(!PageSlab(page)))
 		return free_large_kmalloc(page, object);
-	slab = page_slab(page);
-	slab_free(slab->slab_cache, slab, (void *)object, _RET_IP_);
+	slab_free((struct kmem_cache *)head, page_slab(page), (void *)object, SLAB_RET_IP);
 }
 
 size_t ksize(const void *object)

@@ -1800,7 +1800,7 @@ static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s, gfp_t gfp)
 	struct kmem_cache *k = kmalloc_slab(size, 0);
 	struct slab_sheaf *sheaf;
 
-	if (unlikely(!k || !k->cpu_index))
+	if (unlikely(!k))
 		return NULL;
 	sheaf = slab_alloc_node(k, (gfp & ~__GFP_ZERO) | __GFP_NOWARN, NUMA_NO_NODE, _RET_IP_,
 				size);
@@ -2083,7 +2083,7 @@ static void pcs_replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c
 	set_main_sheaf(c, empty);
 }
 
-/* alloc_from_pcs(): the slow half of the front end's sheaf_pop(); NULL: use the slabs. */
+/* alloc_from_pcs(): the slow half of the front end's slab_alloc(); NULL: use the slabs. */
 static void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 {
 	struct kmem_cache_cpu *c = this_cpu_slab(s);

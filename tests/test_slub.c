@@ -268,6 +268,121 @@ TEST(double_free_is_reported_and_does_not_corrupt_the_freelist)
 	free(out);
 }
 
+/* ---- sheaves ------------------------------------------------------------------------------- */
+
+static long sheaf_capacity_of(const char *name, unsigned int size, slab_flags_t flags,
+			      unsigned int asked)
+{
+	struct kmem_cache_args args = { .sheaf_capacity = asked };
+	struct kmem_cache *s = kmem_cache_create(name, size, &args, SLAB_NO_MERGE | flags);
+	long capacity;
+
+	if (!s)
+		return -1;
+	capacity = attr_num(name, "sheaf_capacity");
+	CHECK_EQ(capacity, (long)s->sheaf_capacity);
+	kmem_cache_destroy(s);
+	return capacity;
+}
+
+TEST(sheaf_capacity_is_the_kernels_rounded_to_a_kmalloc_size)
+{
+	/* 60, 26, 12, 4 pointers, plus the 32-byte header, rounded up to 512, 256, 128, 64 */
+	CHECK_EQ(sheaf_capacity_of("sheaf_64", 64, 0, 0), 60);
+	CHECK_EQ(sheaf_capacity_of("sheaf_256", 256, 0, 0), 28);
+	CHECK_EQ(sheaf_capacity_of("sheaf_1k", 1024, 0, 0), 12);
+	CHECK_EQ(sheaf_capacity_of("sheaf_4k", 4096, 0, 0), 4);
+	/* an explicit request is a minimum (maple_node and vm_area_struct ask for 32) */
+	CHECK_EQ(sheaf_capacity_of("sheaf_ask", 256, 0, 32), 32);
+	CHECK_EQ(sheaf_capacity_of("sheaf_ask_less", 64, 0, 8), 60);
+	/* none for debug caches and boot caches */
+	CHECK_EQ(sheaf_capacity_of("sheaf_debug", 64, SLAB_RED_ZONE, 0), 0);
+	CHECK_EQ(sheaf_capacity_of("sheaf_boot", 64, SLAB_NO_OBJ_EXT, 0), 0);
+	CHECK_EQ(attr_num("kmalloc-64", "sheaf_capacity"), 60);
+}
+
+TEST(a_freed_object_is_the_next_one_allocated)
+{
+	struct kmem_cache *s = kmem_cache_create("sheaf_lifo", 40, 0, SLAB_NO_MERGE, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+
+	REQUIRE(p);
+	kmem_cache_free(s, p);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(q == p);
+	kmem_cache_free(s, q);
+	kmem_cache_destroy(s);
+}
+
+struct barn_trip {
+	struct kmem_cache *s;
+	void **objs;
+	int n;
+	int from_barn;
+};
+
+static void *allocate_once(void *arg)
+{
+	struct barn_trip *t = arg;
+	void *p = kmem_cache_alloc(t->s, GFP_KERNEL);
+
+	for (int i = 0; i < t->n; i++)
+		t->from_barn |= p == t->objs[i];
+	kmem_cache_free(t->s, p);
+	return NULL;
+}
+
+TEST(full_sheaves_go_through_the_barn_to_another_thread)
+{
+	struct kmem_cache *s = kmem_cache_create("sheaf_barn", 64, 0, SLAB_NO_MERGE, NULL);
+	struct barn_trip t = { .s = s };
+	pthread_t th;
+	int n;
+
+	REQUIRE(s && s->sheaf_capacity);
+	/* more than main and spare hold: the rest go to the barn as full sheaves */
+	n = 5 * (int)s->sheaf_capacity;
+	t.objs = calloc((size_t)n, sizeof(void *));
+	REQUIRE(t.objs);
+	for (int i = 0; i < n; i++)
+		REQUIRE((t.objs[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	for (int i = 0; i < n; i++)
+		kmem_cache_free(s, t.objs[i]);
+	CHECK(s->node[0]->barn.nr_full > 0);
+	/* a new thread's first allocation takes a full sheaf from the barn: one of ours */
+	t.n = n;
+	pthread_create(&th, NULL, allocate_once, &t);
+	pthread_join(th, NULL);
+	CHECK(t.from_barn);
+	free(t.objs);
+	CHECK_EQ(kmem_cache_shrink(s), 0);
+	CHECK_EQ(s->node[0]->barn.nr_full, 0);
+	CHECK_EQ(s->node[0]->barn.nr_empty, 0);
+	kmem_cache_destroy(s);
+}
+
+TEST(hooks_turn_every_threads_fast_paths_off_and_back_on)
+{
+	struct kmem_cache *s = kmem_cache_create("sheaf_hooks", 64, 0, SLAB_NO_MERGE, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	REQUIRE(p);
+	/* the thread now has a main sheaf of @s, which its fast paths see */
+	CHECK(fast_cpu_slab(s)->base != NULL);
+	slab_hooks_get();
+	slab_hooks_get();
+	CHECK(fast_cpu_slab(s)->base == NULL);
+	/* everything still works, through the slow paths */
+	kmem_cache_free(s, p);
+	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == p);
+	slab_hooks_put();
+	CHECK(fast_cpu_slab(s)->base == NULL);
+	slab_hooks_put();
+	CHECK(fast_cpu_slab(s)->base != NULL);
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+}
+
 /* ---- cross-thread frees -------------------------------------------------------------------- */
 
 struct handoff {

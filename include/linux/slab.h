@@ -226,6 +226,12 @@ enum kmalloc_cache_type {
 	NR_KMALLOC_TYPES
 };
 
+/*
+ * The kmalloc caches by type and index, read by kmalloc()'s compile-time choice. Up to
+ * KMALLOC_SHIFT_HIGH an entry is never NULL: before kmm is up, and where the back-end
+ * has no kmalloc caches (SLOB), it is a placeholder cache that owns nothing and sends
+ * every allocation to the slow path. kmalloc_slab() returns NULL for it.
+ */
 typedef struct kmem_cache *kmem_buckets[KMALLOC_SHIFT_MAX + 1];
 extern kmem_buckets kmalloc_caches[NR_KMALLOC_TYPES];
 

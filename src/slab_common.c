@@ -86,6 +86,19 @@ static void slab_thread_exit(void *arg)
 	port_metadata_free(area, sizeof(*area));
 }
 
+void slab_thread_migrate(void)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+
+	if (!area)
+		return;
+	mutex_lock(&slab_mutex);
+	spin_lock(&slab_areas_lock);
+	slab_ops->flush_thread(area);
+	spin_unlock(&slab_areas_lock);
+	mutex_unlock(&slab_mutex);
+}
+
 struct slab_thread_area *slab_thread_area_slow(void)
 {
 	struct slab_thread_area *area;

@@ -394,6 +394,16 @@ TEST(vmalloc_node_places_every_page_on_the_node)
 		CHECK_STR_CONTAINS(buf, expect);
 		free(buf);
 		vfree(p);
+		/* kvmalloc_node: from kmalloc or from vmalloc, on the node either way */
+		for (unsigned long kv = 64UL << 10; kv <= (16UL << 20); kv <<= 4) {
+			char *q = kvmalloc_node(kv, GFP_KERNEL, nid);
+
+			REQUIRE(q != NULL);
+			CHECK_EQ(page_to_nid(is_vmalloc_addr(q) ? vmalloc_to_page(q + kv - 1) :
+								  virt_to_page(q + kv - 1)),
+				 nid);
+			kvfree(q);
+		}
 	}
 }
 

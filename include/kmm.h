@@ -12,6 +12,7 @@
  *   KMM_NODES=<n>             NUMA nodes (default 1): RAM split evenly, CPUs round-robin
  *   KMM_MIN_FREE_KBYTES=<n>   vm.min_free_kbytes (default: computed as the kernel does)
  *   KMM_PAGE_REPORTING=0|1    return freed max-order blocks to the host (default 1)
+ *   KMM_NUMA_BIND=0|1         back each node with one host NUMA node, mbind (default 0)
  *   KMM_FAILSLAB=..., KMM_FAIL_PAGE_ALLOC=...   fault injection, kernel boot syntax
  * kmm_init() with a configuration, called before any allocation, chooses otherwise;
  * the environment still wins over a field left at zero/NULL.
@@ -34,6 +35,7 @@ struct kmm_config {
 	unsigned int nr_nodes;	       /* 0: default (1) */
 	unsigned long min_free_kbytes; /* 0: computed */
 	int page_reporting;	       /* 0: default (on), 1: on, -1: off */
+	int numa_bind;		       /* 0: default (off), 1: bind nodes to host nodes, -1: off */
 };
 
 /*

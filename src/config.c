@@ -167,6 +167,10 @@ static int config_resolve(struct kmm_config *c)
 		c->page_reporting = strcmp(v, "0") ? 1 : -1;
 	if (!c->page_reporting)
 		c->page_reporting = 1;
+	if (!c->numa_bind && (v = port_getenv("KMM_NUMA_BIND")) && *v)
+		c->numa_bind = strcmp(v, "0") ? 1 : -1;
+	if (!c->numa_bind)
+		c->numa_bind = -1;
 	return 0;
 }
 

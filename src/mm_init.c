@@ -252,6 +252,16 @@ static int init_node(int nid, unsigned long start, unsigned long end)
 	return 0;
 }
 
+/* KMM_NUMA_BIND=1: back the node's frames with one host node's memory (best effort). */
+static void bind_node_to_host(unsigned int nid, unsigned long start, unsigned long end)
+{
+	int err = port_ram_bind_node(start, end - start, nid);
+
+	if (err)
+		pr_warn("kmm: node %u: cannot bind to a host node (error %d); left unbound\n", nid,
+			-err);
+}
+
 /*
  * Split RAM into nr_nodes equal nodes (numa=fake=N), each a whole number of max-order
  * blocks so that no buddy block straddles two nodes; the last takes what is left.
@@ -268,6 +278,8 @@ static int init_nodes(unsigned int nr_nodes)
 
 		if (err)
 			return err;
+		if (kmm_cfg.numa_bind > 0)
+			bind_node_to_host(nid, start, end);
 	}
 	build_all_zonelists();
 	return 0;

@@ -1,4 +1,4 @@
-/* kmm-test: labels=unit env=KMM_NODES=2,KMM_RAM=256M,KMM_NR_CPUS=4,KMM_PAGE_REPORTING=0 backends=all */
+/* kmm-test: labels=unit env=KMM_NODES=2,KMM_RAM=256M,KMM_NR_CPUS=4,KMM_PAGE_REPORTING=0,KMM_NUMA_BIND=1 backends=all */
 /*
  * NUMA nodes (KMM_NODES): RAM split into nodes with their own zones, CPUs spread over
  * them, zonelists in distance order, placement on a node and fallback across nodes
@@ -9,7 +9,11 @@
  */
 #include "kmm_test.h"
 
+#include <errno.h>
+#include <linux/mempolicy.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <kmm.h>
 #include <linux/gfp.h>
@@ -404,6 +408,45 @@ TEST(vmalloc_node_places_every_page_on_the_node)
 				 nid);
 			kvfree(q);
 		}
+	}
+}
+
+/*
+ * KMM_NUMA_BIND=1 (this file's two-node run): each node's RAM carries an MPOL_BIND
+ * policy for one allowed host node, taken round-robin. A host that refuses NUMA
+ * policies altogether (no CONFIG_NUMA, or a seccomp filter) is noted, not checked.
+ */
+TEST(nodes_are_bound_to_host_nodes_when_asked)
+{
+	unsigned long allowed[1024 / 64] = { 0 };
+	int host_nodes[1024], nr_host = 0;
+	bool bind = getenv("KMM_NUMA_BIND") && !strcmp(getenv("KMM_NUMA_BIND"), "1");
+
+	CHECK_EQ(kmm_config_get()->numa_bind, bind ? 1 : -1);
+	if (syscall(SYS_get_mempolicy, NULL, allowed, 1024, NULL, MPOL_F_MEMS_ALLOWED)) {
+		printf("  note: the host refuses NUMA policies (%s): binding not checked\n",
+		       strerror(errno));
+		return;
+	}
+	for (int bit = 0; bit < 1024; bit++)
+		if ((allowed[bit / 64] >> (bit % 64)) & 1)
+			host_nodes[nr_host++] = bit;
+	REQUIRE(nr_host > 0);
+	for (int nid = 0; nid < nr_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long mask[1024 / 64] = { 0 };
+		int mode = -1, want = host_nodes[nid % nr_host];
+		void *last = (char *)page_address(pfn_to_page(pgdat->node_start_pfn)) +
+			     (pgdat->node_spanned_pages << PAGE_SHIFT) - 1;
+
+		REQUIRE(syscall(SYS_get_mempolicy, &mode, mask, 1024, last, MPOL_F_ADDR) == 0);
+		if (!bind) {
+			CHECK_EQ(mode, MPOL_DEFAULT);
+			continue;
+		}
+		CHECK_EQ(mode, MPOL_BIND);
+		for (int bit = 0; bit < 1024; bit++)
+			CHECK_EQ((mask[bit / 64] >> (bit % 64)) & 1, bit == want);
 	}
 }
 

@@ -656,7 +656,7 @@ static void drain_one_alien(struct kmem_cache *s, struct alien_cache *alc, int n
 	void *batch[ALIEN_LIMIT];
 	unsigned int nr;
 
-	if (!alc || !READ_ONCE(alc->ac.avail))
+	if (!alc)
 		return;
 	if (trylock) {
 		if (!spin_trylock(&alc->lock))

@@ -7,6 +7,10 @@
  * Freeing merges a block with its buddy while the buddy is free and of the same order,
  * allocating splits a larger block and puts the unused halves back (expand()).
  *
+ * An allocation walks the zonelist of its preferred node (NUMA_NO_NODE and alloc_pages():
+ * the caller's node): that node's zones, then the other nodes' nearest first, or with
+ * __GFP_THISNODE the node's own zones only. zone_statistics() counts where it landed.
+ *
  * Allocation is two-staged as in the kernel. The fast path takes the first zone of the
  * zonelist that is above its low watermark, from the CPU's pcp list for small orders.
  * The slow path recomputes alloc_flags from the GFP flags (min watermark, and for

@@ -49,8 +49,8 @@
  *   3. kmem_cache_node->list_lock, one cache's at a time
  *   4. the page allocator's locks
  * An alien cache's lock is a leaf: its objects are taken out under it and freed after
- * it is dropped. No two list_locks are ever held together: slab pages, off-slab freelists and array
- * caches are given back after the list_lock is dropped. No system call under any lock:
+ * it is dropped. No two list_locks are ever held together: slab pages, off-slab
+ * freelists and array caches are given back after the list_lock is dropped. No system call under any lock:
  * the reaper thread is started from cache_grow, only where the caller may sleep.
  *
  * The back-end's own metadata (the per-cache tunables, kmem_cache_node, array caches)

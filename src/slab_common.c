@@ -86,6 +86,7 @@ static void slab_thread_exit(void *arg)
 	port_metadata_free(area, sizeof(*area));
 }
 
+/* As at thread exit, but the area stays the thread's, empty, for its next allocation. */
 void slab_thread_migrate(void)
 {
 	struct slab_thread_area *area = slab_thread_area_current;

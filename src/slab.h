@@ -359,6 +359,17 @@ static __always_inline struct kmem_cache_cpu *fast_cpu_slab(const struct kmem_ca
 void slab_hooks_get(void);
 void slab_hooks_put(void);
 
+/*
+ * May an object of @slab go onto the freeing thread's sheaf? Only one of the thread's
+ * own node (mm/slub.c's slab_free()): sheaves and their node's barn hold local objects,
+ * and a remote object goes back to its own slab.
+ */
+static __always_inline bool slab_nid_local(const struct slab *slab)
+{
+	return __builtin_expect(nr_online_nodes <= 1, 1) ||
+	       page_to_nid(slab_page(slab)) == numa_mem_id();
+}
+
 /* Pop an object from the thread's main sheaf of @s, or NULL if it has none. */
 static __always_inline void *sheaf_pop(const struct kmem_cache *s)
 {

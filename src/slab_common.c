@@ -485,7 +485,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int n
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      unsigned long caller)
 {
-	if (likely(s != NULL) && likely(sheaf_push(s, object)))
+	if (likely(s != NULL) && likely(slab_nid_local(slab)) && likely(sheaf_push(s, object)))
 		return;
 	slab_free_slow(s, slab, object, caller);
 }

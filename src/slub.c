@@ -2208,7 +2208,7 @@ static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 
 static void slub_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
-	if (s->sheaf_capacity && free_to_pcs(s, obj))
+	if (s->sheaf_capacity && slab_nid_local(slab) && free_to_pcs(s, obj))
 		return;
 	slab_free_one(s, slab, obj, caller);
 }

@@ -305,6 +305,33 @@ TEST(slab_objects_without_a_node_are_local)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * An object of another node freed here goes home (SLUB: to its slab, not onto this
+ * thread's sheaf; SLAB: through an alien cache), so the next allocation here is local.
+ */
+TEST(a_remote_free_is_not_handed_out_again_locally)
+{
+	struct kmem_cache *s = kmem_cache_create("numa_remote_free", 96, 0, 0, NULL);
+	void *remote, *local;
+
+	REQUIRE(s != NULL);
+	REQUIRE(kmm_set_node(nr_nodes() - 1) == 0);
+	remote = kmem_cache_alloc(s, GFP_KERNEL);
+	REQUIRE(remote != NULL);
+	REQUIRE(kmm_set_node(0) == 0);
+	kmem_cache_free(s, remote);
+	local = kmem_cache_alloc(s, GFP_KERNEL);
+	REQUIRE(local != NULL);
+	/* SLOB's node is a hint: its heap pages serve any node */
+	if (!is_slab_backend("slob")) {
+		CHECK(local != remote);
+		CHECK_EQ(page_to_nid(virt_to_page(local)), 0);
+	}
+	kmem_cache_free(s, local);
+	kmem_cache_destroy(s);
+	CHECK_EQ(kmm_set_cpu(-1), 0);
+}
+
 struct handoff {
 	struct kmem_cache *s;
 	void *obj[2000];

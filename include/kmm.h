@@ -9,9 +9,10 @@
  *   KMM_NR_CPUS=<n>           CPUs (default: host CPUs)
  *   KMM_DEBUG=<slab_debug>    the kernel's slab_debug syntax
  *   KMM_LAYOUT=x86_64|x86_32  zone layout (default x86_64)
- *   KMM_NODES=<n>             NUMA nodes (default 1)
+ *   KMM_NODES=<n>             NUMA nodes (default 1): RAM split evenly, CPUs round-robin
  *   KMM_MIN_FREE_KBYTES=<n>   vm.min_free_kbytes (default: computed as the kernel does)
  *   KMM_PAGE_REPORTING=0|1    return freed max-order blocks to the host (default 1)
+ *   KMM_NUMA_BIND=0|1         back each node with one host NUMA node, mbind (default 0)
  *   KMM_FAILSLAB=..., KMM_FAIL_PAGE_ALLOC=...   fault injection, kernel boot syntax
  * kmm_init() with a configuration, called before any allocation, chooses otherwise;
  * the environment still wins over a field left at zero/NULL.
@@ -34,6 +35,7 @@ struct kmm_config {
 	unsigned int nr_nodes;	       /* 0: default (1) */
 	unsigned long min_free_kbytes; /* 0: computed */
 	int page_reporting;	       /* 0: default (on), 1: on, -1: off */
+	int numa_bind;		       /* 0: default (off), 1: bind nodes to host nodes, -1: off */
 };
 
 /*
@@ -49,8 +51,10 @@ const struct kmm_config *kmm_config_get(void);
 /*
  * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
  * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", and "layout" (the
- * virtual memory map of the layout in force). Returns 0, or -ENOENT
- * (-2) for an unknown name. The freestanding form hands text to @emit in pieces.
+ * virtual memory map of the layout in force); and for each node N the files of
+ * /sys/devices/system/node/nodeN/: "nodeN/meminfo", "nodeN/numastat", "nodeN/vmstat"
+ * and "nodeN/distance". Returns 0, or -ENOENT (-2) for an unknown name or node. The
+ * freestanding form hands text to @emit in pieces.
  */
 int kmm_report_write(const char *name, void (*emit)(void *ctx, const char *text, size_t len),
 		     void *ctx);
@@ -95,6 +99,16 @@ int kmm_slab_validate(const char *cache);
 
 /* The slab back-end in use: "slub", "slab" or "slob". */
 const char *kmm_slab_allocator(void);
+
+/*
+ * Run the calling thread on emulated CPU @cpu from now on (-1: wherever the port says),
+ * as a task pinned with set_cpus_allowed_ptr(): smp_processor_id(), numa_node_id() and
+ * the per-CPU lists follow. Moving to another node hands the thread's cached slab
+ * objects back. Returns 0, or -EINVAL (-22) for a CPU kmm does not have.
+ */
+int kmm_set_cpu(int cpu);
+/* kmm_set_cpu() to the first CPU of node @nid; -EINVAL if there is no such node or CPU. */
+int kmm_set_node(int nid);
 
 /* Run fn(arg) on the calling thread "in hardirq context" (in_interrupt() is true). */
 void kmm_run_in_interrupt(void (*fn)(void *arg), void *arg);

@@ -79,6 +79,32 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
+/* Each node holds at least this much RAM, the minimum kmm accepts for a whole machine. */
+#define NODE_MIN_BYTES (16ULL << 20)
+
+/*
+ * The 32-bit layout stays one node: its lowmem and highmem split is node 0's, and a
+ * second node would hold only highmem, which 32-bit NUMA kernels (NUMAQ) were dropped
+ * for. Each node must hold at least NODE_MIN_BYTES.
+ */
+static int config_check_nodes(const struct kmm_config *c)
+{
+	if (c->nr_nodes > MAX_NUMNODES) {
+		pr_err("kmm: %u nodes: at most %d\n", c->nr_nodes, MAX_NUMNODES);
+		return -EINVAL;
+	}
+	if (c->nr_nodes > 1 && !strcmp(c->layout, "x86_32")) {
+		pr_err("kmm: KMM_NODES=%u: the x86_32 layout has one node\n", c->nr_nodes);
+		return -EINVAL;
+	}
+	if (c->ram / c->nr_nodes < NODE_MIN_BYTES) {
+		pr_err("kmm: %u nodes need at least %lluM of RAM (16M a node)\n", c->nr_nodes,
+		       (unsigned long long)c->nr_nodes * (NODE_MIN_BYTES >> 20));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Environment overrides fields the caller left unset; then defaults fill the rest. */
 static int config_resolve(struct kmm_config *c)
 {
@@ -121,13 +147,15 @@ static int config_resolve(struct kmm_config *c)
 	}
 	if (!c->nr_nodes && (v = port_getenv("KMM_NODES")) && *v) {
 		c->nr_nodes = (unsigned int)parse_ulong(v, &ok);
-		if (!ok || c->nr_nodes != 1) {
-			pr_err("kmm: KMM_NODES=%s: only 1 node is available\n", v);
+		if (!ok || !c->nr_nodes || c->nr_nodes > MAX_NUMNODES) {
+			pr_err("kmm: KMM_NODES=%s: expected 1..%d\n", v, MAX_NUMNODES);
 			return -EINVAL;
 		}
 	}
 	if (!c->nr_nodes)
 		c->nr_nodes = 1;
+	if (config_check_nodes(c))
+		return -EINVAL;
 	if (!c->min_free_kbytes && (v = port_getenv("KMM_MIN_FREE_KBYTES")) && *v) {
 		c->min_free_kbytes = parse_ulong(v, &ok);
 		if (!ok) {
@@ -139,6 +167,10 @@ static int config_resolve(struct kmm_config *c)
 		c->page_reporting = strcmp(v, "0") ? 1 : -1;
 	if (!c->page_reporting)
 		c->page_reporting = 1;
+	if (!c->numa_bind && (v = port_getenv("KMM_NUMA_BIND")) && *v)
+		c->numa_bind = strcmp(v, "0") ? 1 : -1;
+	if (!c->numa_bind)
+		c->numa_bind = -1;
 	return 0;
 }
 

@@ -13,9 +13,11 @@
 #include <kmm.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
+#include <linux/topology.h>
 
 #include "lock.h"
 #include "mmzone.h"
@@ -57,9 +59,15 @@ static inline void kmm_ensure_init(void)
 }
 /* Parse "512M", "4G", "1048576" into bytes; 0 on a malformed string. */
 unsigned long long memparse(const char *s, const char **end);
-/* The emulated CPU of the caller, 0..nr_cpu_ids-1. */
+/* topology.c: the CPU the thread was bound to by kmm_set_cpu(), plus one; 0: unbound. */
+extern port_thread_local unsigned int kmm_bound_cpu;
+/* The emulated CPU of the caller, 0..nr_cpu_ids-1: the bound one, else the port's. */
 static inline unsigned int smp_processor_id(void)
 {
+	unsigned int bound = kmm_bound_cpu;
+
+	if (__builtin_expect(bound != 0, 0))
+		return bound - 1;
 	return port_cpu_id() % nr_cpu_ids;
 }
 
@@ -112,6 +120,15 @@ void vmstat_show_vmstat(struct seq_file *m);
 unsigned long vm_event_sum(enum vm_event_item item);
 /* Count an event outside any pcp lock. */
 void vm_event_add_global(enum vm_event_item item, unsigned long delta);
+/* One NUMA event summed over the zones of node @nid (-1: every node). */
+unsigned long sum_zone_numa_event_state(int nid, enum numa_stat_item item);
+/* nodeN/vmstat: the node's zone, NUMA and node counters. */
+void vmstat_show_node_vmstat(struct seq_file *m, int nid);
+
+/* ---- node.c: /sys/devices/system/node/nodeN/ ------------------------------------------ */
+
+/* Write "nodeN/<file>" (meminfo, numastat, vmstat, distance); 0, or -ENOENT. */
+int node_report_show(struct seq_file *m, const char *name);
 
 /* ---- slab_common.c: the slab layer's front end ------------------------------------------ */
 
@@ -120,6 +137,8 @@ void slabinfo_show(struct seq_file *m);
 void slab_fork_prepare(void);
 void slab_fork_parent(void);
 void slab_fork_child(void);
+/* The calling thread moved to another node: give back its per-CPU slab state. */
+void slab_thread_migrate(void);
 
 /* ---- meminfo.c ------------------------------------------------------------------------ */
 

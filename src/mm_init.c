@@ -4,6 +4,10 @@
  * port, mem_map, nodes and zones, zonelists, per-CPU page lists, and handing every free
  * frame to the buddy allocator.
  *
+ * Nodes: KMM_NODES=N cuts RAM into N equal nodes (numa=fake=N), each a whole number of
+ * max-order blocks; node 0 keeps the address-based zones, the others are ZONE_NORMAL.
+ * Each node's zonelist visits the nodes nearest first (build_zonelists()).
+ *
  * The cost of start-up does not grow with RAM beyond one step per max-order block: the
  * struct pages of a block are not initialised up front (mem_map is zero-filled and
  * populated lazily by the port); only the head page of each free block is written, and
@@ -100,48 +104,138 @@ static int init_zone(pg_data_t *pgdat, enum zone_type idx, unsigned long start, 
 	return 0;
 }
 
-/* Zone fallback order within a node: the highest populated zone first. */
-static void build_zonelists(pg_data_t *pgdat)
-{
-	struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
-	struct zoneref *nf = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
+/*
+ * Zonelists (build_zonelists(), ZONELIST_ORDER_NODE): each node's fallback list holds
+ * the zones of every node, nearest node first and, within a node, the highest zone
+ * first; the no-fallback list (__GFP_THISNODE) holds the node's own zones only.
+ */
+static int node_load[MAX_NUMNODES];
 
+/* A node with CPUs is penalised: a CPU-less (headless) node makes a better fallback. */
+#define PENALTY_FOR_NODE_WITH_CPUS 1
+
+static bool node_has_cpus(int nid)
+{
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (cpu_to_node((int)cpu) == nid)
+			return true;
+	return false;
+}
+
+/*
+ * find_next_best_node(): the nearest node not yet used, itself first; among equals the
+ * next one up rather than one below, a headless one, and the least loaded (node_load
+ * counts how often a node began a new distance group in the lists already built).
+ */
+static int find_next_best_node(int node, bool used[MAX_NUMNODES])
+{
+	int best_node = NUMA_NO_NODE, n;
+	int min_val = 0x7fffffff;
+
+	if (!used[node]) {
+		used[node] = true;
+		return node;
+	}
+	for_each_online_node(n) {
+		int val;
+
+		if (used[n])
+			continue;
+		val = node_distance(node, n);
+		val += n < node; /* prefer the nodes above us */
+		if (node_has_cpus(n))
+			val += PENALTY_FOR_NODE_WITH_CPUS;
+		val *= MAX_NUMNODES;
+		val += node_load[n];
+		if (val < min_val) {
+			min_val = val;
+			best_node = n;
+		}
+	}
+	if (best_node >= 0)
+		used[best_node] = true;
+	return best_node;
+}
+
+/* Append @pgdat's populated zones, highest first (build_zonerefs_node()). */
+static struct zoneref *build_zonerefs_node(pg_data_t *pgdat, struct zoneref *z)
+{
 	for (int i = MAX_NR_ZONES - 1; i >= 0; i--) {
 		struct zone *zone = &pgdat->node_zones[i];
 
-		if (!populated_zone(zone))
-			continue;
-		*z++ = (struct zoneref){ zone, i };
-		*nf++ = (struct zoneref){ zone, i };
-		pgdat->nr_zones = max(pgdat->nr_zones, i + 1);
+		if (populated_zone(zone))
+			*z++ = (struct zoneref){ zone, i };
+	}
+	return z;
+}
+
+static void build_zonelists(pg_data_t *pgdat)
+{
+	int local_node = pgdat->node_id, prev_node = local_node, node;
+	bool used[MAX_NUMNODES] = { false };
+	struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	struct zoneref *nf = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
+
+	while ((node = find_next_best_node(local_node, used)) >= 0) {
+		/* spread the load of the next distance group over its nodes */
+		if (node_distance(local_node, node) != node_distance(local_node, prev_node))
+			node_load[node] += 1;
+		z = build_zonerefs_node(NODE_DATA(node), z);
+		prev_node = node;
 	}
 	*z = (struct zoneref){ NULL, 0 };
+	nf = build_zonerefs_node(pgdat, nf);
 	*nf = (struct zoneref){ NULL, 0 };
+}
+
+static void build_all_zonelists(void)
+{
+	int nid;
+
+	memset(node_load, 0, sizeof(node_load));
+	for_each_online_node(nid)
+		build_zonelists(NODE_DATA(nid));
+}
+
+/*
+ * Zone boundaries of node @nid. Node 0 is cut by physical address as a one-node
+ * machine is; every other node has only ZONE_NORMAL, as on a multi-node x86-64 machine,
+ * where the low 4 GiB (DMA, DMA32) sit on node 0 and the other nodes' memory lies above.
+ * kmm's RAM is one compact range, so the zone comes from the node, not the address.
+ */
+static void node_zone_bounds(int nid, unsigned long bounds[MAX_NR_ZONES])
+{
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		bounds[i] = ~0UL;
+	if (nid > 0) {
+		bounds[ZONE_DMA] = 0;
+		bounds[ZONE_DMA32] = 0;
+		return;
+	}
+	bounds[ZONE_DMA] = DMA_END_PFN;
+	bounds[ZONE_DMA32] = DMA32_END_PFN;
+	if (layout_x86_32()) {
+		/* DMA, then Normal up to max_low_pfn, then HighMem: DMA32 stays empty */
+		bounds[ZONE_DMA32] = DMA_END_PFN;
+		bounds[ZONE_NORMAL] = max_low_pfn;
+	}
 }
 
 static int init_node(int nid, unsigned long start, unsigned long end)
 {
 	pg_data_t *pgdat = &node_data_storage[nid];
-	unsigned long bounds[MAX_NR_ZONES] = {
-		[ZONE_DMA] = DMA_END_PFN, [ZONE_DMA32] = DMA32_END_PFN, [ZONE_NORMAL] = ~0UL,
-		[ZONE_HIGHMEM] = ~0UL,	  [ZONE_MOVABLE] = ~0UL,
-	};
+	unsigned long bounds[MAX_NR_ZONES];
 	bool highmem = layout_x86_32();
 	unsigned long zstart = start;
 
-	if (highmem) {
-		/* DMA, then Normal up to max_low_pfn, then HighMem: DMA32 stays empty */
-		bounds[ZONE_DMA32] = DMA_END_PFN;
-		bounds[ZONE_NORMAL] = max_low_pfn;
-	}
-
+	node_zone_bounds(nid, bounds);
 	node_data[nid] = pgdat;
 	pgdat->node_id = nid;
 	pgdat->node_start_pfn = start;
 	pgdat->node_spanned_pages = end - start;
 	pgdat->node_present_pages = end - start;
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
-		unsigned long zend = min(bounds[i], end);
+		unsigned long zend = min(max(bounds[i], start), end);
 		int err;
 
 		/* x86-64 has no highmem; neither layout has a movable zone */
@@ -152,7 +246,42 @@ static int init_node(int nid, unsigned long start, unsigned long end)
 			return err;
 		zstart = max(zstart, zend);
 	}
-	build_zonelists(pgdat);
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		if (populated_zone(&pgdat->node_zones[i]))
+			pgdat->nr_zones = i + 1;
+	return 0;
+}
+
+/* KMM_NUMA_BIND=1: back the node's frames with one host node's memory (best effort). */
+static void bind_node_to_host(unsigned int nid, unsigned long start, unsigned long end)
+{
+	int err = port_ram_bind_node(start, end - start, nid);
+
+	if (err)
+		pr_warn("kmm: node %u: cannot bind to a host node (error %d); left unbound\n", nid,
+			-err);
+}
+
+/*
+ * Split RAM into nr_nodes equal nodes (numa=fake=N), each a whole number of max-order
+ * blocks so that no buddy block straddles two nodes; the last takes what is left.
+ */
+static int init_nodes(unsigned int nr_nodes)
+{
+	unsigned long per_node = (max_pfn / nr_nodes) & ~(MAX_ORDER_NR_PAGES - 1);
+
+	nr_online_nodes = (int)nr_nodes;
+	for (unsigned int nid = 0; nid < nr_nodes; nid++) {
+		unsigned long start = nid * per_node;
+		unsigned long end = nid == nr_nodes - 1 ? max_pfn : start + per_node;
+		int err = init_node((int)nid, start, end);
+
+		if (err)
+			return err;
+		if (kmm_cfg.numa_bind > 0)
+			bind_node_to_host(nid, start, end);
+	}
+	build_all_zonelists();
 	return 0;
 }
 
@@ -199,8 +328,7 @@ int page_alloc_init(void)
 	mem_map = port_metadata_alloc(max_pfn * sizeof(struct page));
 	if (!mem_map)
 		return -ENOMEM;
-	nr_online_nodes = 1;
-	err = init_node(0, 0, max_pfn);
+	err = init_nodes(kmm_cfg.nr_nodes ? kmm_cfg.nr_nodes : 1);
 	if (err)
 		return err;
 	reserve_low_pages();

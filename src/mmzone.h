@@ -3,9 +3,10 @@
  * mmzone.h - nodes, zones, free areas and per-CPU page lists (the kernel's
  * include/linux/mmzone.h), internal to kmm.
  *
- * RAM is one or more nodes (pglist_data); each node is cut into zones by physical
- * address (ZONE_DMA below 16 MiB, ZONE_DMA32 below 4 GiB, ZONE_NORMAL above on the
- * x86-64 layout). Each zone has a buddy allocator: free_area[order].free_list[migratetype]
+ * RAM is one or more nodes (pglist_data, KMM_NODES); node 0 is cut into zones by
+ * physical address (ZONE_DMA below 16 MiB, ZONE_DMA32 below 4 GiB, ZONE_NORMAL above on
+ * the x86-64 layout), the other nodes hold ZONE_NORMAL only, as on a multi-node x86-64
+ * machine. Each zone has a buddy allocator: free_area[order].free_list[migratetype]
  * holds naturally aligned free blocks of 2^order pages, the head page of each block
  * carrying PGTY_buddy and its order in page->private. In front of the buddy lists, each
  * CPU has a per_cpu_pages cache of small-order pages, filled and drained in batches.
@@ -49,6 +50,17 @@ enum zone_stat_item {
 	NR_ZSPAGES,
 	NR_FREE_CMA_PAGES,
 	NR_VM_ZONE_STAT_ITEMS
+};
+
+/* NUMA placement of allocations (the kernel's enum numa_stat_item), counted per zone. */
+enum numa_stat_item {
+	NUMA_HIT,	     /* allocated on the node it was meant for */
+	NUMA_MISS,	     /* allocated here, meant for another node */
+	NUMA_FOREIGN,	     /* meant for here, allocated on another node */
+	NUMA_INTERLEAVE_HIT, /* interleave policy (kmm has none: stays 0) */
+	NUMA_LOCAL,	     /* allocated on the allocating CPU's node */
+	NUMA_OTHER,	     /* allocated on another node than the CPU's */
+	NR_VM_NUMA_EVENT_ITEMS
 };
 
 enum node_stat_item {
@@ -98,6 +110,7 @@ struct per_cpu_pages {
 	int free_count; /* pages freed since the last allocation, drives batch freeing */
 	struct list_head lists[NR_PCP_LISTS];
 	unsigned long events[NR_VM_EVENT_ITEMS];
+	unsigned long numa_events[NR_VM_NUMA_EVENT_ITEMS]; /* this zone's, this CPU's */
 } __attribute__((aligned(64)));
 
 struct pglist_data;
@@ -129,6 +142,8 @@ struct zone {
 	atomic_long vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	/* events counted outside the pcp lock (buddy path), summed with the per-CPU ones */
 	atomic_long vm_events[NR_VM_EVENT_ITEMS];
+	/* NUMA events counted outside the pcp lock, summed with the per-CPU ones */
+	atomic_long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS];
 } __attribute__((aligned(64)));
 
 struct zoneref {
@@ -136,7 +151,11 @@ struct zoneref {
 	int zone_idx;
 };
 
-/* Fallback order for allocations from a node: highest zone first, then lower ones. */
+/*
+ * Fallback order for allocations from a node: its own zones, highest first, then those
+ * of the other nodes in distance order (ZONELIST_FALLBACK); or its own only
+ * (ZONELIST_NOFALLBACK, for __GFP_THISNODE).
+ */
 #define MAX_ZONES_PER_ZONELIST (MAX_NR_ZONES * MAX_NUMNODES)
 
 struct zonelist {
@@ -174,6 +193,11 @@ enum {
 static inline unsigned long zone_managed_pages(const struct zone *zone)
 {
 	return (unsigned long)atomic_load_explicit(&zone->managed_pages, memory_order_relaxed);
+}
+
+static inline int zone_to_nid(const struct zone *zone)
+{
+	return zone->zone_pgdat->node_id;
 }
 
 static inline int populated_zone(const struct zone *zone)

@@ -7,6 +7,10 @@
  * Freeing merges a block with its buddy while the buddy is free and of the same order,
  * allocating splits a larger block and puts the unused halves back (expand()).
  *
+ * An allocation walks the zonelist of its preferred node (NUMA_NO_NODE and alloc_pages():
+ * the caller's node): that node's zones, then the other nodes' nearest first, or with
+ * __GFP_THISNODE the node's own zones only. zone_statistics() counts where it landed.
+ *
  * Allocation is two-staged as in the kernel. The fast path takes the first zone of the
  * zonelist that is above its low watermark, from the CPU's pcp list for small orders.
  * The slow path recomputes alloc_flags from the GFP flags (min watermark, and for
@@ -731,8 +735,37 @@ static struct page *__rmqueue_pcplist(struct zone *zone, unsigned int order, int
 	return page;
 }
 
-static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int migratetype,
-				    unsigned int alloc_flags)
+/* ---- NUMA placement counters ---------------------------------------------------------- */
+
+/*
+ * zone_statistics(): one allocation from @z that was meant for @preferred_zone's node.
+ * @events is where @z's counts go: the CPU's pcp (its lock held) or NULL for the zone's
+ * atomics. The preferred zone's NUMA_FOREIGN is another zone's count: an atomic, paid
+ * only on a miss.
+ */
+static inline void zone_statistics(struct zone *preferred_zone, struct zone *z,
+				   unsigned long *events)
+{
+	int nid = zone_to_nid(z);
+	enum numa_stat_item local_stat = nid == numa_node_id() ? NUMA_LOCAL : NUMA_OTHER;
+	enum numa_stat_item placed = NUMA_HIT;
+
+	if (nid != zone_to_nid(preferred_zone)) {
+		placed = NUMA_MISS;
+		atomic_fetch_add_explicit(&preferred_zone->vm_numa_event[NUMA_FOREIGN], 1,
+					  memory_order_relaxed);
+	}
+	if (events) {
+		events[placed]++;
+		events[local_stat]++;
+		return;
+	}
+	atomic_fetch_add_explicit(&z->vm_numa_event[placed], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&z->vm_numa_event[local_stat], 1, memory_order_relaxed);
+}
+
+static struct page *rmqueue_pcplist(struct zone *preferred_zone, struct zone *zone,
+				    unsigned int order, int migratetype, unsigned int alloc_flags)
 {
 	struct per_cpu_pages *pcp = pcp_spin_trylock(zone);
 	struct page *page;
@@ -742,14 +775,16 @@ static struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int m
 	pcp->free_count >>= 1;
 	page = __rmqueue_pcplist(zone, order, migratetype, alloc_flags, pcp,
 				 &pcp->lists[order_to_pindex(migratetype, order)]);
-	if (page)
+	if (page) {
 		pcp->events[PGALLOC_DMA + zone->zone_idx] += 1UL << order;
+		zone_statistics(preferred_zone, zone, pcp->numa_events);
+	}
 	pcp_spin_unlock(pcp);
 	return page;
 }
 
-static struct page *rmqueue_buddy(struct zone *zone, unsigned int order, unsigned int alloc_flags,
-				  int migratetype)
+static struct page *rmqueue_buddy(struct zone *preferred_zone, struct zone *zone,
+				  unsigned int order, unsigned int alloc_flags, int migratetype)
 {
 	struct page *page = NULL;
 
@@ -763,22 +798,25 @@ static struct page *rmqueue_buddy(struct zone *zone, unsigned int order, unsigne
 			page = __rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
 	}
 	spin_unlock(&zone->lock);
-	if (page)
+	if (page) {
 		atomic_fetch_add_explicit(&zone->vm_events[PGALLOC_DMA + zone->zone_idx],
 					  1L << order, memory_order_relaxed);
+		zone_statistics(preferred_zone, zone, NULL);
+	}
 	return page;
 }
 
-static inline struct page *rmqueue(struct zone *zone, unsigned int order, unsigned int alloc_flags,
-				   int migratetype)
+static inline struct page *rmqueue(struct zone *preferred_zone, struct zone *zone,
+				   unsigned int order, unsigned int alloc_flags, int migratetype)
 {
 	if (likely(pcp_allowed_order(order))) {
-		struct page *page = rmqueue_pcplist(zone, order, migratetype, alloc_flags);
+		struct page *page =
+			rmqueue_pcplist(preferred_zone, zone, order, migratetype, alloc_flags);
 
 		if (likely(page))
 			return page;
 	}
-	return rmqueue_buddy(zone, order, alloc_flags, migratetype);
+	return rmqueue_buddy(preferred_zone, zone, order, alloc_flags, migratetype);
 }
 
 /* ---- preparing and releasing pages ---------------------------------------------------------- */
@@ -1038,7 +1076,8 @@ static struct page *get_page_from_freelist(gfp_t gfp_mask, unsigned int order,
 						 alloc_flags))
 				continue;
 		}
-		page = rmqueue(zone, order, alloc_flags, ac->migratetype);
+		page = rmqueue(ac->preferred_zoneref->zone, zone, order, alloc_flags,
+			       ac->migratetype);
 		if (page) {
 			prep_new_page(page, order, gfp_mask, zone);
 			if (unlikely(alloc_flags & ALLOC_HIGHATOMIC) && order)
@@ -1351,7 +1390,7 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 		return NULL;
 	gfp = might_alloc(gfp, caller);
 	if (preferred_nid < 0 || preferred_nid >= nr_online_nodes)
-		preferred_nid = 0;
+		preferred_nid = numa_mem_id();
 	ac.highest_zoneidx = gfp_zone(gfp);
 	if (unlikely(ac.highest_zoneidx == ZONE_DMA32))
 		ac.highest_zoneidx = zone_dma32_remap;
@@ -1376,19 +1415,22 @@ struct page *__alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 	return alloc_pages_caller(gfp, order, nid, _RET_IP_);
 }
 
+/* NUMA_NO_NODE: the caller's nearest node with memory. */
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 {
-	return alloc_pages_caller(gfp, order, nid == NUMA_NO_NODE ? 0 : nid, _RET_IP_);
+	return alloc_pages_caller(gfp, order, nid, _RET_IP_);
 }
 
+/* The default memory policy (MPOL_LOCAL): the node of the CPU the caller runs on. */
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return alloc_pages_caller(gfp, order, 0, _RET_IP_);
+	return alloc_pages_caller(gfp, order, NUMA_NO_NODE, _RET_IP_);
 }
 
 unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 {
-	struct page *page = alloc_pages_caller(gfp_mask & ~__GFP_HIGHMEM, order, 0, _RET_IP_);
+	struct page *page =
+		alloc_pages_caller(gfp_mask & ~__GFP_HIGHMEM, order, NUMA_NO_NODE, _RET_IP_);
 
 	return page ? (unsigned long)page_address(page) : 0;
 }

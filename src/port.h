@@ -58,6 +58,15 @@ unsigned long long port_default_ram_bytes(void);
 void port_ram_discard(unsigned long pfn, unsigned long nr);
 
 /*
+ * Place the page frames [pfn, pfn + nr) on one NUMA node of the host: the @node-th of
+ * the host nodes the process may use, counted round-robin, so that kmm's node @node is
+ * backed by real memory of one host node (KMM_NUMA_BIND=1). Called once per kmm node at
+ * start-up. Returns 0, or a negative errno-style code with nothing changed (-ENOSYS: the
+ * host has no NUMA). Best effort: a port may always return -ENOSYS.
+ */
+int port_ram_bind_node(unsigned long pfn, unsigned long nr, unsigned int node);
+
+/*
  * Zero-filled memory for the core's own metadata (mem_map, per-CPU areas), populated
  * lazily where the platform can, never returned. NULL when it cannot be had.
  * @bytes is rounded up to whole pages.

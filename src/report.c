@@ -13,7 +13,8 @@
  * snapshot under the lock and print afterwards): emit() may well allocate, for example
  * when stdio fills its first buffer with kmm as the malloc.
  *
- * Adding a report is one line in KMM_REPORTS below.
+ * Adding a report is one line in KMM_REPORTS below. The per-node files ("nodeN/meminfo")
+ * have a name per node and are looked up by node.c.
  */
 #include "internal.h"
 
@@ -97,6 +98,11 @@ int kmm_report_write(const char *name, void (*emit)(void *ctx, const char *text,
 		kmm_ensure_init();
 		kmm_reports[i].show(&m);
 		return 0;
+	}
+	/* the per-node files, "node0/meminfo" and the like (node.c) */
+	if (!strncmp(name, "node", 4)) {
+		kmm_ensure_init();
+		return node_report_show(&m, name);
 	}
 	return -ENOENT;
 }

@@ -34,13 +34,23 @@
  * free. A free goes to the freeing thread's array whatever thread allocated the object,
  * and reaches its slab on a flush, through free_block under the node's list_lock.
  *
+ * Nodes. A thread's array holds objects of its own node only. An object freed on
+ * another node than its own goes to the freeing node's alien cache for the object's
+ * node (a small array per remote node, ALIEN_LIMIT entries, with its own lock); a full
+ * alien cache goes home as a batch, into the home node's shared array first, then its
+ * slabs (__cache_free_alien, __drain_alien_cache); the reaper and kmem_cache_shrink
+ * drain them too. An allocation that its node cannot serve falls back to the other
+ * nodes in zonelist order, then to a new slab wherever the page allocator finds one
+ * (fallback_alloc), unless __GFP_THISNODE. With one node none of this runs.
+ *
  * Lock order:
  *   1. slab_mutex (front end; cache_reap takes it with a trylock)
  *   2. slab_areas_lock (front end: the list of thread areas)
  *   3. kmem_cache_node->list_lock, one cache's at a time
  *   4. the page allocator's locks
- * No two list_locks are ever held together: slab pages, off-slab freelists and array
- * caches are given back after the list_lock is dropped. No system call under any lock:
+ * An alien cache's lock is a leaf: its objects are taken out under it and freed after
+ * it is dropped. No two list_locks are ever held together: slab pages, off-slab
+ * freelists and array caches are given back after the list_lock is dropped. No system call under any lock:
  * the reaper thread is started from cache_grow, only where the caller may sleep.
  *
  * The back-end's own metadata (the per-cache tunables, kmem_cache_node, array caches)
@@ -101,6 +111,18 @@ _Static_assert((PAGE_SIZE >> 8) <= SLAB_OBJ_MIN_SIZE, "byte-sized freelist indic
 #define GFP_CONSTRAINT_MASK (__GFP_HARDWALL | __GFP_THISNODE)
 
 /*
+ * The flags for growing a cache on one node exactly: no fallback, no warning and no
+ * reclaim there (the caller falls back to other nodes instead). With one node there is
+ * nothing to fall back to, and the flags stay as given, as on a !CONFIG_NUMA kernel.
+ */
+static inline gfp_t gfp_exact_node(gfp_t flags)
+{
+	if (nr_online_nodes <= 1)
+		return flags & ~__GFP_NOFAIL;
+	return (flags | __GFP_THISNODE | __GFP_NOWARN) & ~(__GFP_RECLAIM | __GFP_NOFAIL);
+}
+
+/*
  * struct array_cache: LIFO, so that the hottest object goes out first. Owned by one
  * thread (a per-thread array) or guarded by the node's list_lock (the shared array).
  */
@@ -112,9 +134,20 @@ struct array_cache {
 	void *entry[];
 };
 
+/* Objects of one remote node freed on this node, waiting to go home together. */
+struct alien_cache {
+	spinlock_t lock;
+	struct array_cache ac;
+};
+
+/* An alien cache's capacity (alloc_alien_cache(): 12, or 1 for caches of limit 1). */
+#define ALIEN_LIMIT 12
+
 /* kmem_cache_node with SLAB's counters that slab.h's common part has no room for. */
 struct slab_node {
-	struct kmem_cache_node n;  /* partial, full, free: slabs_partial, _full, _free */
+	struct kmem_cache_node n; /* partial, full, free: slabs_partial, _full, _free */
+	/* alien[nid]: objects of node nid freed here; NULL for this node and one-node runs */
+	struct alien_cache **alien;
 	unsigned long total_slabs; /* all slabs of the node; list_lock */
 	unsigned long free_slabs;  /* on slabs_free; list_lock */
 	unsigned int free_touched; /* a free slab was taken since the last reap; list_lock */
@@ -166,12 +199,6 @@ static inline struct slab_node *to_slab_node(struct kmem_cache_node *n)
 #define for_each_kmem_cache_node(__s, __node, __n)                 \
 	for ((__node) = 0; (__node) < nr_online_nodes; (__node)++) \
 		if (((__n) = get_node(__s, __node)) != NULL)
-
-/* The node the caller allocates from first; alloc_pages() prefers node 0. */
-static inline int numa_mem_id(void)
-{
-	return 0;
-}
 
 static inline int slab_nid(const struct slab *slab)
 {
@@ -530,6 +557,168 @@ static void cache_free_node(struct kmem_cache *s, void *objp)
 	slabs_destroy(s, &list);
 }
 
+/*
+ * Give objects of any nodes back to their slabs, one node's list_lock at a time: an
+ * array drained by another thread than its owner holds the owner's node's objects.
+ */
+static void free_block_home(struct kmem_cache *s, void **objpp, unsigned int nr)
+{
+	struct kmem_cache_node *n;
+	int node;
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		LIST_HEAD(list);
+
+		spin_lock(&n->list_lock);
+		for (unsigned int i = 0; i < nr; i++)
+			if (slab_nid(virt_to_slab(objpp[i])) == node)
+				free_block(s, &objpp[i], 1, node, &list);
+		spin_unlock(&n->list_lock);
+		slabs_destroy(s, &list);
+	}
+}
+
+/* ---- alien caches: frees of other nodes' objects ------------------------------------------ */
+
+static struct alien_cache **alloc_alien_cache(int node, unsigned int limit, gfp_t gfp)
+{
+	struct alien_cache **alc_ptr;
+	int i;
+
+	if (limit > 1)
+		limit = ALIEN_LIMIT;
+	alc_ptr = meta_alloc(sizeof(void *) * (size_t)nr_online_nodes, gfp, node);
+	if (!alc_ptr)
+		return NULL;
+	for_each_online_node(i) {
+		size_t memsize = sizeof(struct alien_cache) + limit * sizeof(void *);
+		struct alien_cache *alc;
+
+		alc_ptr[i] = NULL;
+		if (i == node)
+			continue;
+		alc = meta_alloc(memsize, gfp, node);
+		if (!alc)
+			goto fail;
+		spin_lock_init(&alc->lock);
+		alc->ac = (struct array_cache){ .limit = limit, .batchcount = 0xbaadf00d };
+		alc_ptr[i] = alc;
+	}
+	return alc_ptr;
+fail:
+	while (--i >= 0)
+		meta_free(alc_ptr[i]);
+	meta_free(alc_ptr);
+	return NULL;
+}
+
+static void free_alien_cache(struct alien_cache **alc_ptr)
+{
+	int i;
+
+	if (!alc_ptr)
+		return;
+	for_each_online_node(i)
+		meta_free(alc_ptr[i]);
+	meta_free(alc_ptr);
+}
+
+/*
+ * __drain_alien_cache(): objects taken out of an alien cache go to their home node's
+ * shared array while it has room, the rest back to their slabs.
+ */
+static void drain_alien_objects(struct kmem_cache *s, void **objpp, unsigned int nr, int node)
+{
+	struct kmem_cache_node *n = get_node(s, node);
+	struct array_cache *shared;
+	LIST_HEAD(list);
+
+	if (!nr)
+		return;
+	spin_lock(&n->list_lock);
+	shared = n->shared;
+	if (shared) {
+		unsigned int room = min(nr, shared->limit - shared->avail);
+
+		memcpy(&shared->entry[shared->avail], objpp + nr - room, sizeof(void *) * room);
+		shared->avail += room;
+		nr -= room;
+	}
+	free_block(s, objpp, nr, node, &list);
+	spin_unlock(&n->list_lock);
+	slabs_destroy(s, &list);
+}
+
+/* Empty one alien cache (of objects of node @node); a busy one is left if @trylock. */
+static void drain_one_alien(struct kmem_cache *s, struct alien_cache *alc, int node, bool trylock)
+{
+	void *batch[ALIEN_LIMIT];
+	unsigned int nr;
+
+	if (!alc)
+		return;
+	if (trylock) {
+		if (!spin_trylock(&alc->lock))
+			return;
+	} else {
+		spin_lock(&alc->lock);
+	}
+	nr = alc->ac.avail;
+	memcpy(batch, alc->ac.entry, sizeof(void *) * nr);
+	alc->ac.avail = 0;
+	spin_unlock(&alc->lock);
+	drain_alien_objects(s, batch, nr, node);
+}
+
+/* drain_alien_cache() of every node of @s (reap_alien() when @trylock). */
+static void drain_alien_caches(struct kmem_cache *s, bool trylock)
+{
+	struct kmem_cache_node *n;
+	int node, home;
+
+	for_each_kmem_cache_node(s, node, n)
+	{
+		struct alien_cache **alien = to_slab_node(n)->alien;
+
+		if (!alien)
+			continue;
+		for_each_online_node(home)
+			drain_one_alien(s, alien[home], home, trylock);
+	}
+}
+
+/*
+ * cache_free_alien(): an object of another node than the freeing thread's joins that
+ * node's alien cache here; a full alien cache first goes home as a batch. Returns false
+ * for an object of this node, which takes the usual path.
+ */
+static bool cache_free_alien(struct kmem_cache *s, struct slab *slab, void *objp)
+{
+	int node = numa_mem_id(), home = slab_nid(slab);
+	struct alien_cache **alien = to_slab_node(get_node(s, node))->alien;
+	void *batch[ALIEN_LIMIT];
+	struct alien_cache *alc;
+	unsigned int nr = 0;
+
+	if (likely(home == node))
+		return false;
+	if (!alien || !(alc = alien[home])) {
+		cache_free_node(s, objp);
+		return true;
+	}
+	spin_lock(&alc->lock);
+	if (unlikely(alc->ac.avail == alc->ac.limit)) {
+		nr = alc->ac.avail;
+		memcpy(batch, alc->ac.entry, sizeof(void *) * nr);
+		alc->ac.avail = 0;
+	}
+	alc->ac.entry[alc->ac.avail++] = objp;
+	spin_unlock(&alc->lock);
+	drain_alien_objects(s, batch, nr, home);
+	return true;
+}
+
 /* ---- growing a cache ---------------------------------------------------------------------- */
 
 static void *cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nodeid);
@@ -631,7 +820,12 @@ static void cache_grow_end(struct kmem_cache *s, struct slab *slab)
 
 /* ---- allocating --------------------------------------------------------------------------- */
 
-/* One object from @nodeid's slabs, bypassing the array caches (____cache_alloc_node). */
+static void *fallback_alloc(struct kmem_cache *s, gfp_t flags);
+
+/*
+ * One object from @nodeid's slabs, bypassing the array caches (____cache_alloc_node);
+ * if that node has none and cannot grow, from another node (fallback_alloc).
+ */
 static void *cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nodeid)
 {
 	struct kmem_cache_node *n = get_node(s, nodeid);
@@ -649,10 +843,63 @@ static void *cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nodeid)
 	}
 	spin_unlock(&n->list_lock);
 
-	slab = cache_grow_begin(s, flags & ~__GFP_NOFAIL, nodeid);
+	slab = cache_grow_begin(s, gfp_exact_node(flags), nodeid);
 	if (slab)
 		obj = slab_get_obj(s, slab); /* not counted in free_objects yet */
 	cache_grow_end(s, slab);
+	if (!obj && nr_online_nodes > 1)
+		obj = fallback_alloc(s, flags);
+	return obj;
+}
+
+/* Does node @nid of @s have free objects on its slabs? */
+static bool node_has_free_objects(struct kmem_cache *s, int nid)
+{
+	struct kmem_cache_node *n = get_node(s, nid);
+	bool ret;
+
+	if (!n)
+		return false;
+	spin_lock(&n->list_lock);
+	ret = n->free_objects != 0;
+	spin_unlock(&n->list_lock);
+	return ret;
+}
+
+/*
+ * fallback_alloc(): the local node could not serve: take a free object of another node,
+ * nearest first (the local node's zonelist), else grow a slab wherever the page
+ * allocator finds memory and take from it. Not for __GFP_THISNODE.
+ */
+static void *fallback_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	struct zonelist *zonelist = &NODE_DATA(numa_mem_id())->node_zonelists[ZONELIST_FALLBACK];
+	enum zone_type highest_zoneidx = gfp_zone(flags);
+	struct slab *slab;
+	void *obj = NULL;
+
+	if (flags & __GFP_THISNODE)
+		return NULL;
+retry:
+	for (struct zoneref *z = zonelist->_zonerefs; z->zone && !obj; z++) {
+		int nid = zone_to_nid(z->zone);
+
+		/* one try per node: its zones follow each other in the list */
+		if (z->zone_idx > (int)highest_zoneidx ||
+		    (z != zonelist->_zonerefs && zone_to_nid(z[-1].zone) == nid))
+			continue;
+		if (node_has_free_objects(s, nid))
+			obj = cache_alloc_node(s, gfp_exact_node(flags), nid);
+	}
+	if (obj)
+		return obj;
+	slab = cache_grow_begin(s, flags & ~__GFP_NOFAIL, numa_mem_id());
+	cache_grow_end(s, slab);
+	if (!slab)
+		return NULL;
+	obj = cache_alloc_node(s, gfp_exact_node(flags), slab_nid(slab));
+	if (!obj)
+		goto retry; /* someone took them all meanwhile */
 	return obj;
 }
 
@@ -690,7 +937,7 @@ alloc_done:
 	spin_unlock(&n->list_lock);
 
 	if (unlikely(!ac->avail)) {
-		slab = cache_grow_begin(s, flags & ~__GFP_NOFAIL, node);
+		slab = cache_grow_begin(s, gfp_exact_node(flags), node);
 		if (slab)
 			alloc_block(s, ac, slab, batchcount);
 		cache_grow_end(s, slab);
@@ -733,8 +980,8 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 	else if (ac->avail) {
 		ac->touched = 1;
 		objp = ac->entry[--ac->avail];
-	} else
-		objp = cache_alloc_refill(s, ac, flags);
+	} else if (!(objp = cache_alloc_refill(s, ac, flags)) && nr_online_nodes > 1)
+		objp = cache_alloc_node(s, flags, numa_mem_id()); /* the node ran out */
 
 	if (unlikely(flags & __GFP_ZERO) && objp)
 		memset(objp, 0, s->object_size);
@@ -805,11 +1052,11 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 {
 	struct array_cache *ac;
 
-	/* an object of another node goes home at once (the kernel's alien caches) */
-	if (nr_online_nodes > 1 && slab_nid(slab) != numa_mem_id())
-		return cache_free_node(s, objp);
 	if (unlikely(!slab_obj_valid(s, slab, objp)))
 		return report_invalid_free(s, objp);
+	/* an object of another node goes home through an alien cache */
+	if (nr_online_nodes > 1 && cache_free_alien(s, slab, objp))
+		return;
 	ac = cpu_array(s, GFP_NOWAIT | __GFP_NOWARN);
 	if (!ac)
 		return cache_free_node(s, objp);
@@ -1156,6 +1403,7 @@ static void free_kmem_cache_nodes(struct kmem_cache *s)
 	{
 		s->node[node] = NULL;
 		meta_free(n->shared);
+		free_alien_cache(to_slab_node(n)->alien);
 		meta_free(to_slab_node(n));
 	}
 }
@@ -1168,6 +1416,7 @@ static int setup_kmem_cache_nodes(struct kmem_cache *s)
 
 	for_each_online_node(node) {
 		struct array_cache *shared = NULL;
+		struct alien_cache **alien = NULL;
 		struct slab_node *sn;
 
 		if (info->shared) {
@@ -1176,12 +1425,21 @@ static int setup_kmem_cache_nodes(struct kmem_cache *s)
 			if (!shared)
 				goto fail;
 		}
+		if (nr_online_nodes > 1) {
+			alien = alloc_alien_cache(node, info->limit, GFP_KERNEL);
+			if (!alien) {
+				meta_free(shared);
+				goto fail;
+			}
+		}
 		sn = meta_alloc(sizeof(*sn), GFP_KERNEL, node);
 		if (!sn) {
 			meta_free(shared);
+			free_alien_cache(alien);
 			goto fail;
 		}
 		kmem_cache_node_init(sn);
+		sn->alien = alien;
 		/* spread the caches' visits over the period */
 		sn->next_reap = now + REAPTIMEOUT_NODE + (unsigned long)s % REAPTIMEOUT_NODE;
 		sn->n.free_limit = node_free_limit(info);
@@ -1290,18 +1548,12 @@ static void slab_kmem_cache_init(void)
 static void drain_thread_array(struct kmem_cache *s, struct kmem_cache_cpu *c, bool release)
 {
 	struct array_cache *ac = c->backend;
-	int node = numa_mem_id();
-	struct kmem_cache_node *n = get_node(s, node);
-	LIST_HEAD(list);
 
 	if (!ac)
 		return;
 	if (ac->avail) {
-		spin_lock(&n->list_lock);
-		free_block(s, ac->entry, ac->avail, node, &list);
-		spin_unlock(&n->list_lock);
+		free_block_home(s, ac->entry, ac->avail);
 		ac->avail = 0;
-		slabs_destroy(s, &list);
 	}
 	if (release) {
 		c->backend = NULL;
@@ -1374,6 +1626,7 @@ static int shrink_nodes(struct kmem_cache *s)
 	struct kmem_cache_node *n;
 	int node, ret = 0;
 
+	drain_alien_caches(s, false);
 	drain_shared(s);
 	for_each_kmem_cache_node(s, node, n)
 	{
@@ -1449,6 +1702,10 @@ static void cache_reap(uint64_t now)
 			bool free_touched;
 			LIST_HEAD(list);
 
+			/* reap_alien(): what this node's threads freed of other nodes goes home */
+			if (sn->alien)
+				for (int home = 0; home < nr_online_nodes; home++)
+					drain_one_alien(s, sn->alien[home], home, true);
 			if (now < sn->next_reap)
 				continue;
 			sn->next_reap = now + REAPTIMEOUT_NODE;
@@ -1757,12 +2014,52 @@ static int slab_validate(struct kmem_cache *s)
 }
 
 /* The reaper thread stays in the parent: the child's next kick starts its own. */
+/* Take or release every alien cache's lock across fork() (slab_mutex held). */
+static void alien_locks(bool lock)
+{
+	struct kmem_cache *s;
+	int node, home;
+
+	list_for_each_entry(s, &slab_caches, list) {
+		struct kmem_cache_node *n;
+
+		for_each_kmem_cache_node(s, node, n)
+		{
+			struct alien_cache **alien = to_slab_node(n)->alien;
+
+			if (!alien)
+				continue;
+			for_each_online_node(home) {
+				if (!alien[home])
+					continue;
+				if (lock)
+					spin_lock(&alien[home]->lock);
+				else
+					spin_unlock(&alien[home]->lock);
+			}
+		}
+	}
+}
+
+static void slab_backend_fork_prepare(void)
+{
+	alien_locks(true);
+}
+
+static void slab_backend_fork_parent(void)
+{
+	alien_locks(false);
+}
+
 static void slab_backend_fork_child(void)
 {
+	alien_locks(false);
 	atomic_store_explicit(&reap_heartbeat, 0, memory_order_relaxed);
 }
 
 const struct slab_ops slab_allocator_ops = {
+	.fork_prepare = slab_backend_fork_prepare,
+	.fork_parent = slab_backend_fork_parent,
 	.fork_child = slab_backend_fork_child,
 	.mergeable = true,
 	.name = "slab",

@@ -99,6 +99,20 @@ static void slab_thread_exit(void *arg)
 	port_metadata_free(area, sizeof(*area));
 }
 
+/* As at thread exit, but the area stays the thread's, empty, for its next allocation. */
+void slab_thread_migrate(void)
+{
+	struct slab_thread_area *area = slab_thread_area_current;
+
+	if (!area)
+		return;
+	mutex_lock(&slab_mutex);
+	spin_lock(&slab_areas_lock);
+	slab_ops->flush_thread(area);
+	spin_unlock(&slab_areas_lock);
+	mutex_unlock(&slab_mutex);
+}
+
 struct slab_thread_area *slab_thread_area_slow(void)
 {
 	struct slab_thread_area *area;
@@ -1227,6 +1241,13 @@ int slab_init(void)
 		return -EINVAL;
 	}
 	slab_nr_cpus = nr_cpu_ids;
+	/*
+	 * With more than one node, whether a freed object may go onto the thread's sheaf
+	 * depends on its node, which the fast paths do not ask: they stay off, so every
+	 * operation reaches the back-end, which asks. One node pays nothing for NUMA.
+	 */
+	if (nr_online_nodes > 1)
+		slab_hooks_users = 1;
 	slab_ops->init();
 	err = boot_kmem_cache_create();
 	if (err)

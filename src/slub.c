@@ -446,12 +446,6 @@ static inline bool node_online_for(const struct kmem_cache *s, int node)
 	return node >= 0 && node < nr_online_nodes && s->node[node];
 }
 
-/* The node the caller allocates from first (numa_mem_id()); alloc_pages() prefers 0. */
-static inline int numa_mem_id(void)
-{
-	return 0;
-}
-
 /* ---- the slab's page flags: its lock and its node-partial mark ------------------------- */
 
 /*
@@ -1247,17 +1241,25 @@ static struct slab *get_partial_node(struct kmem_cache *s, struct kmem_cache_nod
 	return partial;
 }
 
-/* Other nodes' partial slabs, where they have more than they keep (get_any_partial). */
+/*
+ * Other nodes' partial slabs, where they have more than they keep, nearest node first:
+ * the zonelist of the caller's node (get_any_partial). The kernel also skips this now
+ * and then at random (remote_node_defrag_ratio); kmm always looks, so that tests see
+ * the same answer every time.
+ */
 static struct slab *get_any_partial(struct kmem_cache *s, struct partial_context *pc,
 				    struct kmem_cache_cpu *c, int skip)
 {
-	struct kmem_cache_node *n;
-	struct slab *slab;
-	int node;
+	struct zonelist *zonelist = &NODE_DATA(numa_mem_id())->node_zonelists[ZONELIST_FALLBACK];
+	enum zone_type highest_zoneidx = gfp_zone(pc->flags);
 
-	for_each_kmem_cache_node(s, node, n)
-	{
-		if (node == skip || node_nr_partial(n) <= s->min_partial)
+	for (struct zoneref *z = zonelist->_zonerefs; z->zone; z++) {
+		int node = zone_to_nid(z->zone);
+		struct kmem_cache_node *n = get_node(s, node);
+		struct slab *slab;
+
+		if (z->zone_idx > (int)highest_zoneidx || node == skip || !n ||
+		    node_nr_partial(n) <= s->min_partial)
 			continue;
 		slab = get_partial_node(s, n, pc, c);
 		if (slab)
@@ -1312,6 +1314,7 @@ static noinline void *___slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int no
 	struct partial_context pc;
 	struct slab *slab;
 	void *freelist;
+	bool try_thisnode = true;
 
 	if (slab_no_cpu_cache(s))
 		return alloc_single(s, gfpflags, node, orig_size);
@@ -1355,7 +1358,15 @@ new_slab:
 		__put_partials(s, slab);
 	}
 
+new_objects:
+	/*
+	 * A node asked for without __GFP_THISNODE: first its partial slabs only, then a new
+	 * slab there if one comes without waiting, and only then anything the other nodes
+	 * have, as the kernel's try_thisnode.
+	 */
 	pc.flags = gfpflags;
+	if (unlikely(node != NUMA_NO_NODE && !(gfpflags & __GFP_THISNODE) && try_thisnode))
+		pc.flags = GFP_NOWAIT | __GFP_THISNODE;
 	pc.orig_size = (unsigned int)orig_size;
 	pc.object = NULL;
 	slab = get_partial(s, node, &pc, c);
@@ -1364,8 +1375,12 @@ new_slab:
 		goto retry_load_slab;
 	}
 
-	slab = new_slab(s, gfpflags, node);
+	slab = new_slab(s, pc.flags, node);
 	if (unlikely(!slab)) {
+		if (node != NUMA_NO_NODE && !(gfpflags & __GFP_THISNODE) && try_thisnode) {
+			try_thisnode = false;
+			goto new_objects;
+		}
 		slab_out_of_memory(s, gfpflags, node);
 		return NULL;
 	}
@@ -2083,6 +2098,17 @@ static void pcs_replace_full_main(struct kmem_cache *s, struct kmem_cache_cpu *c
 	set_main_sheaf(c, empty);
 }
 
+/*
+ * May an object of @slab go onto the freeing thread's sheaf? Only one of the thread's
+ * own node (mm/slub.c's slab_free()): sheaves and their node's barn hold local objects,
+ * and a remote object goes back to its own slab. With more than one node the front
+ * end's fast paths are off (slab_init()), so every free comes here to be asked.
+ */
+static bool slab_nid_local(const struct slab *slab)
+{
+	return nr_online_nodes <= 1 || page_to_nid(slab_page(slab)) == numa_mem_id();
+}
+
 /* alloc_from_pcs(): the slow half of the front end's slab_alloc(); NULL: use the slabs. */
 static void *alloc_from_pcs(struct kmem_cache *s, gfp_t gfp)
 {
@@ -2193,7 +2219,7 @@ static void *slub_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 
 static void slub_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
-	if (s->sheaf_capacity && free_to_pcs(s, obj))
+	if (s->sheaf_capacity && slab_nid_local(slab) && free_to_pcs(s, obj))
 		return;
 	slab_free_one(s, slab, obj, caller);
 }

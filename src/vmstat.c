@@ -14,7 +14,7 @@
  * The configuration they describe is that of a distribution kernel with NUMA,
  * ZONE_DEVICE, memory isolation, THP, hugetlb, zswap, KSM, compaction, migration and
  * the balloon driver, without CMA, and with page_owner off. A counter kmm does not
- * keep (page cache, swap, NUMA, THP...) is printed as 0 rather than left out, so that
+ * keep (page cache, swap, THP...) is printed as 0 rather than left out, so that
  * tools that parse the kernel's files parse these.
  *
  * Locking: a report takes a snapshot under zone->lock or pcp->lock, drops the lock and
@@ -70,6 +70,39 @@ static void vm_events_snapshot(unsigned long events[NR_VM_EVENT_ITEMS])
 			pcp_unlock_remote(pcp);
 		}
 	}
+}
+
+/* A zone's NUMA events: its atomics plus every CPU's part (each pcp lock taken in turn). */
+static void zone_numa_events(struct zone *zone, unsigned long events[NR_VM_NUMA_EVENT_ITEMS])
+{
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		events[i] = (unsigned long)atomic_load_explicit(&zone->vm_numa_event[i],
+								memory_order_relaxed);
+	if (!populated_zone(zone))
+		return;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+		pcp_lock_remote(pcp);
+		for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+			events[i] += pcp->numa_events[i];
+		pcp_unlock_remote(pcp);
+	}
+}
+
+/* sum_zone_numa_event_state(): one NUMA event over the zones of node @nid (-1: all). */
+unsigned long sum_zone_numa_event_state(int nid, enum numa_stat_item item)
+{
+	unsigned long events[NR_VM_NUMA_EVENT_ITEMS], sum = 0;
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		if (nid >= 0 && zone_to_nid(zone) != nid)
+			continue;
+		zone_numa_events(zone, events);
+		sum += events[item];
+	}
+	return sum;
 }
 
 /* Takes each pcp lock in turn: never call it with one held. */
@@ -185,10 +218,11 @@ static const struct stat_text zone_stat_text[] = {
 	ZONE_STAT("nr_free_cma", NR_FREE_CMA_PAGES),
 };
 
-/* enum numa_stat_item counters: kmm does not count NUMA placement */
-static const struct stat_text numa_stat_text[] = {
-	ZERO("numa_hit"),	 ZERO("numa_miss"),  ZERO("numa_foreign"),
-	ZERO("numa_interleave"), ZERO("numa_local"), ZERO("numa_other"),
+/* enum numa_stat_item counters, in its order (kmm has no interleave policy: 0) */
+static const char *const numa_stat_text[NR_VM_NUMA_EVENT_ITEMS] = {
+	[NUMA_HIT] = "numa_hit",	 [NUMA_MISS] = "numa_miss",
+	[NUMA_FOREIGN] = "numa_foreign", [NUMA_INTERLEAVE_HIT] = "numa_interleave",
+	[NUMA_LOCAL] = "numa_local",	 [NUMA_OTHER] = "numa_other",
 };
 
 /* enum node_stat_item counters */
@@ -689,7 +723,7 @@ static void zoneinfo_show_pagesets(struct seq_file *m, struct zone *zone)
 
 static void zoneinfo_show_print(struct seq_file *m, pg_data_t *pgdat, struct zone *zone)
 {
-	unsigned long wmark[NR_WMARK], boost;
+	unsigned long wmark[NR_WMARK], boost, numa_events[NR_VM_NUMA_EVENT_ITEMS];
 
 	seq_printf(m, "Node %d, zone %8s", pgdat->node_id, zone->name);
 	if (is_zone_first_populated(pgdat, zone))
@@ -731,8 +765,9 @@ static void zoneinfo_show_print(struct seq_file *m, pg_data_t *pgdat, struct zon
 	for (size_t i = 0; i < ARRAY_SIZE(zone_stat_text); i++)
 		seq_printf(m, "\n      %-12s %lu", zone_stat_text[i].name,
 			   zone_stat_value(zone, &zone_stat_text[i]));
-	for (size_t i = 0; i < ARRAY_SIZE(numa_stat_text); i++)
-		seq_printf(m, "\n      %-12s %lu", numa_stat_text[i].name, 0UL);
+	zone_numa_events(zone, numa_events);
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		seq_printf(m, "\n      %-12s %lu", numa_stat_text[i], numa_events[i]);
 
 	zoneinfo_show_pagesets(m, zone);
 	seq_printf(m,
@@ -771,8 +806,9 @@ void vmstat_show_vmstat(struct seq_file *m)
 	for (size_t i = 0; i < ARRAY_SIZE(zone_stat_text); i++)
 		vmstat_show_line(m, zone_stat_text[i].name,
 				 global_zone_stat_value(&zone_stat_text[i]));
-	for (size_t i = 0; i < ARRAY_SIZE(numa_stat_text); i++)
-		vmstat_show_line(m, numa_stat_text[i].name, 0);
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		vmstat_show_line(m, numa_stat_text[i],
+				 sum_zone_numa_event_state(-1, (enum numa_stat_item)i));
 	for (size_t i = 0; i < ARRAY_SIZE(node_stat_text); i++)
 		vmstat_show_line(m, node_stat_text[i].name,
 				 global_node_stat_value(&node_stat_text[i]));
@@ -785,4 +821,28 @@ void vmstat_show_vmstat(struct seq_file *m)
 	}
 	/* deprecated counters the kernel keeps printing so that parsers do not break */
 	seq_puts(m, "nr_unstable 0\n");
+}
+
+/*
+ * /sys/devices/system/node/nodeN/vmstat (node_read_vmstat()): the zone counters summed
+ * over the node's zones, its NUMA events, then the node's own counters.
+ */
+void vmstat_show_node_vmstat(struct seq_file *m, int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+
+	for (size_t i = 0; i < ARRAY_SIZE(zone_stat_text); i++) {
+		unsigned long sum = 0;
+
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (populated_zone(&pgdat->node_zones[z]))
+				sum += zone_stat_value(&pgdat->node_zones[z], &zone_stat_text[i]);
+		vmstat_show_line(m, zone_stat_text[i].name, sum);
+	}
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		vmstat_show_line(m, numa_stat_text[i],
+				 sum_zone_numa_event_state(nid, (enum numa_stat_item)i));
+	for (size_t i = 0; i < ARRAY_SIZE(node_stat_text); i++)
+		vmstat_show_line(m, node_stat_text[i].name,
+				 node_stat_value(pgdat, &node_stat_text[i]));
 }

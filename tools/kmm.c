@@ -29,7 +29,8 @@ static void usage(FILE *out)
 		"TRACE[.gz|.xz]\n"
 		"       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
-		fprintf(out, "%s%s", *n, n[1] ? ", " : ")\n");
+		fprintf(out, "%s, ", *n);
+	fprintf(out, "nodeN/{meminfo,numastat,vmstat,distance})\n");
 }
 
 static int cmd_report(int argc, char **argv)

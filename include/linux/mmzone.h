@@ -7,6 +7,8 @@
 #ifndef KMM_LINUX_MMZONE_H
 #define KMM_LINUX_MMZONE_H
 
+#include <linux/numa.h> /* NODES_SHIFT, MAX_NUMNODES, NUMA_NO_NODE */
+
 #define MAX_PAGE_ORDER	   10
 #define NR_PAGE_ORDERS	   (MAX_PAGE_ORDER + 1)
 #define MAX_ORDER_NR_PAGES (1UL << MAX_PAGE_ORDER)
@@ -33,9 +35,6 @@ enum migratetype {
  */
 enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, ZONE_MOVABLE, MAX_NR_ZONES };
 
-#define ZONES_SHIFT  3
-#define NODES_SHIFT  6
-#define MAX_NUMNODES (1 << NODES_SHIFT)
-#define NUMA_NO_NODE (-1)
+#define ZONES_SHIFT 3
 
 #endif /* KMM_LINUX_MMZONE_H */

@@ -24,6 +24,7 @@
 #include <link.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/mempolicy.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -129,6 +130,46 @@ static bool pfn_range_valid(unsigned long pfn, unsigned long nr)
 	unsigned long nr_pages = (unsigned long)(hosted_ram.bytes >> RAM_PAGE_SHIFT);
 
 	return hosted_ram.fd >= 0 && nr && pfn < nr_pages && nr <= nr_pages - pfn;
+}
+
+/* Host node masks as get_mempolicy() and mbind() take them: enough for any kernel. */
+#define HOST_MAX_NODES 1024
+#define BITS_PER_ULONG (8 * sizeof(unsigned long))
+
+/* The @node-th (round-robin) of the host nodes this process may allocate from. */
+static int host_node_for(unsigned int node)
+{
+	unsigned long allowed[HOST_MAX_NODES / BITS_PER_ULONG] = { 0 };
+	unsigned int count = 0, want;
+
+	if (syscall(SYS_get_mempolicy, NULL, allowed, HOST_MAX_NODES, NULL, MPOL_F_MEMS_ALLOWED))
+		return -errno;
+	for (unsigned int i = 0; i < HOST_MAX_NODES / BITS_PER_ULONG; i++)
+		count += (unsigned int)__builtin_popcountl(allowed[i]);
+	if (!count)
+		return -ENOSYS;
+	want = node % count;
+	for (unsigned int bit = 0; bit < HOST_MAX_NODES; bit++)
+		if (((allowed[bit / BITS_PER_ULONG] >> (bit % BITS_PER_ULONG)) & 1) && !want--)
+			return (int)bit;
+	return -ENOSYS;
+}
+
+int port_ram_bind_node(unsigned long pfn, unsigned long nr, unsigned int node)
+{
+	unsigned long mask[HOST_MAX_NODES / BITS_PER_ULONG] = { 0 };
+	int host = host_node_for(node);
+
+	if (!pfn_range_valid(pfn, nr))
+		return -EINVAL;
+	if (host < 0)
+		return host;
+	mask[(unsigned int)host / BITS_PER_ULONG] |= 1UL << ((unsigned int)host % BITS_PER_ULONG);
+	/* the memfd's shared policy: every view of these frames follows it */
+	if (syscall(SYS_mbind, hosted_ram.base + (pfn << RAM_PAGE_SHIFT), nr << RAM_PAGE_SHIFT,
+		    MPOL_BIND, mask, HOST_MAX_NODES + 1, 0))
+		return -errno;
+	return 0;
 }
 
 void port_ram_discard(unsigned long pfn, unsigned long nr)

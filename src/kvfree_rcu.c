@@ -344,9 +344,13 @@ static bool kvfree_rcu_queue_batch(struct kfree_rcu_cpu *krcp)
  */
 static bool __schedule_delayed_monitor_work(struct kfree_rcu_cpu *krcp)
 {
-	uint64_t delay = krc_count(krcp) >= (int)KVFREE_BULK_MAX_ENTR ? 1 : KFREE_DRAIN_JIFFIES;
-	uint64_t expires = port_clock_ns() + delay * JIFFY_NS;
+	bool full = krc_count(krcp) >= (int)KVFREE_BULK_MAX_ENTR;
+	uint64_t expires;
 
+	/* already queued, and at most KFREE_DRAIN_JIFFIES away: the common case */
+	if (krcp->monitor_expires && !full)
+		return false;
+	expires = port_clock_ns() + (full ? 1 : KFREE_DRAIN_JIFFIES) * JIFFY_NS;
 	if (krcp->monitor_expires && krcp->monitor_expires <= expires)
 		return false;
 	krcp->monitor_expires = expires;

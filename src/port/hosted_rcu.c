@@ -25,7 +25,8 @@
  * grace period ends, call_rcu() happens before its callback, and a callback before the
  * rcu_barrier() that waits for it. The callback's function then needs a third word, so
  * a TSan build wraps each callback in a record from the C library's malloc (the
- * sanitizer's own; kmm is never the malloc of a TSan build).
+ * sanitizer's own; kmm is never the malloc of a TSan build), and tells TSan to ignore
+ * liburcu's own accesses.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -49,6 +50,20 @@ void __tsan_release(void *addr);
 #define HOSTED_RCU_TSAN	   0
 #define tsan_acquire(addr) ((void)(addr))
 #define tsan_release(addr) ((void)(addr))
+#endif
+
+#if HOSTED_RCU_TSAN
+/*
+ * liburcu's own memory (rcu_barrier()'s completion records, its queues) is handed
+ * between its threads by the same invisible synchronisation: TSan is told to ignore
+ * what the library itself does (a hook the sanitizer looks up by name).
+ */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-bp.so\n"
+	       "called_from_lib:liburcu-common.so\n";
+}
 #endif
 
 static char tsan_readers;   /* released by every read unlock, acquired after a grace period */

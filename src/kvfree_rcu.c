@@ -28,8 +28,10 @@
  * callbacks run in softirq context).
  *
  * Locking: krcp->lock (irqs off, as the kernel's raw spinlock) guards everything in a
- * kfree_rcu_cpu and its batches. No allocation, free or system call under it. Lock
- * order: krcp->lock before nothing of kmm's; the frees happen after it is dropped.
+ * kfree_rcu_cpu and its batches. Nothing of kmm's is allocated, freed or locked under
+ * it; the one call made with it held is call_rcu() for a batch (the kernel queues its
+ * rcu_work there too), which never waits. krc_init_lock guards the first allocation of
+ * the per-CPU array and is held, with every krcp->lock, across fork().
  */
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>

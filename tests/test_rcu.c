@@ -9,6 +9,7 @@
 #include "kmm_test.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -342,6 +343,97 @@ TEST(kfree_rcu_contexts)
 	CHECK(!strstr(out, "BUG:") || strstr(out, "BUG:") > second);
 	CHECK_STR_CONTAINS(second, "BUG: sleeping function called from invalid context");
 	free(out);
+}
+
+/*
+ * The pattern kfree_rcu() exists for: a writer publishes a new version of an object and
+ * retires the old one with kfree_rcu() while a reader still looks at the old one under
+ * rcu_read_lock(). In lock step, round after round: the reader takes the current
+ * version; the writer replaces and retires it, then allocates an object of the same
+ * size and scribbles over it (memory freed too early would come back right here: every
+ * back-end hands out its last freed block first); only then does the reader check that
+ * its version is unchanged, and leave.
+ */
+struct version {
+	struct rcu_head rh;
+	unsigned long id;
+	unsigned long check[6]; /* id * 7 + i */
+};
+#define ROUNDS 300
+static struct version *current_version;
+static _Atomic int phase; /* 1 published, 2 reader holds it, 3 retired, 4 reader done */
+static _Atomic unsigned long changed_under_reader;
+
+static void wait_phase(int want)
+{
+	while (atomic_load(&phase) != want)
+		sched_yield();
+}
+
+static struct version *version_new(unsigned long id)
+{
+	struct version *v = kmalloc(sizeof(*v), GFP_KERNEL);
+
+	if (v) {
+		v->id = id;
+		for (int i = 0; i < 6; i++)
+			v->check[i] = id * 7 + (unsigned long)i;
+	}
+	return v;
+}
+
+static void *version_reader(void *arg)
+{
+	(void)arg;
+	for (unsigned long r = 0; r < ROUNDS; r++) {
+		struct version *v;
+
+		wait_phase(1);
+		rcu_read_lock();
+		v = rcu_dereference(current_version);
+		atomic_store(&phase, 2);
+		wait_phase(3); /* retired, and its memory offered to the next allocation */
+		for (int i = 0; i < 6; i++)
+			if (READ_ONCE(v->id) != r ||
+			    READ_ONCE(v->check[i]) != r * 7 + (unsigned long)i)
+				atomic_fetch_add(&changed_under_reader, 1);
+		rcu_read_unlock();
+		atomic_store(&phase, 4);
+	}
+	return NULL;
+}
+
+TEST(reader_keeps_its_version_until_it_leaves)
+{
+	pthread_t reader;
+
+	atomic_store(&phase, 0);
+	rcu_assign_pointer(current_version, version_new(0));
+	REQUIRE(current_version);
+	pthread_create(&reader, NULL, version_reader, NULL);
+	for (unsigned long r = 0; r < ROUNDS; r++) {
+		struct version *next = version_new(r + 1), *old;
+		void *probe;
+
+		REQUIRE(next);
+		atomic_store(&phase, 1);
+		wait_phase(2);
+		old = rcu_replace_pointer(current_version, next, true);
+		if (r % 2)
+			kfree_rcu(old, rh);
+		else
+			kfree_rcu(old);
+		probe = kmalloc(sizeof(struct version), GFP_KERNEL);
+		if (probe)
+			memset(probe, 0xee, sizeof(struct version));
+		atomic_store(&phase, 3);
+		wait_phase(4);
+		kfree(probe);
+	}
+	pthread_join(reader, NULL);
+	CHECK_EQ(atomic_load(&changed_under_reader), 0);
+	kfree_rcu(rcu_replace_pointer(current_version, (struct version *)NULL, true), rh);
+	kvfree_rcu_barrier();
 }
 
 /* ---- kmem_cache_destroy with kfree_rcu objects in flight ------------------------------------ */

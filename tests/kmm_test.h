@@ -133,7 +133,9 @@ static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	len = ftell(tmp) >= 0 ? (long)lseek(fileno(tmp), 0, SEEK_END) : 0;
+	len = (long)lseek(fileno(tmp), 0, SEEK_END); /* written through the descriptor */
+	if (len < 0)
+		len = 0;
 	buf = malloc((size_t)len + 1);
 	if (pread(fileno(tmp), buf, (size_t)len, 0) != len)
 		len = 0;

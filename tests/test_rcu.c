@@ -36,8 +36,14 @@ struct big {
  */
 static unsigned long pages_allocated(void)
 {
-	return (unsigned long)node_page_state(NODE_DATA(0), NR_SLAB_UNRECLAIMABLE_B) / 4096 +
-	       (unsigned long)node_page_state(NODE_DATA(0), NR_VMALLOC);
+	unsigned long pages = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		pages += (unsigned long)node_page_state(NODE_DATA(nid), NR_SLAB_UNRECLAIMABLE_B) /
+				 4096 +
+			 (unsigned long)node_page_state(NODE_DATA(nid), NR_VMALLOC);
+	return pages;
 }
 
 static void sleep_ms(long ms)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what kmm needs to build and test, or say exactly how. Quiet when all is there.
 # Packages: compiler and build tools, liblzma and zlib (trace reading), valgrind (bench).
+# liburcu-dev: RCU grace periods in the hosted port (src/port/hosted_rcu.c).
 set -e
 need=""
 command -v cc >/dev/null 2>&1 || need="$need gcc"
@@ -10,4 +11,5 @@ command -v cmake >/dev/null 2>&1 || need="$need cmake"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 [ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
 [ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
+pkg-config --exists liburcu-bp 2>/dev/null || need="$need liburcu-dev"
 exec sh "$(dirname "$0")/install-packages.sh" "build dependencies" $need

@@ -177,6 +177,7 @@ static int config_resolve(struct kmm_config *c)
 /* Hold every lock of the allocator across fork(), outermost layer first. */
 static void kmm_fork_prepare(void)
 {
+	rcu_fork_prepare(); /* first: an RCU callback may be freeing, and need these locks */
 	highmem_fork_prepare();
 	vmalloc_fork_prepare();
 	slab_fork_prepare();
@@ -189,6 +190,7 @@ static void kmm_fork_parent(void)
 	slab_fork_parent();
 	vmalloc_fork_release();
 	highmem_fork_release();
+	rcu_fork_parent();
 }
 
 static void kmm_fork_child(void)
@@ -197,6 +199,7 @@ static void kmm_fork_child(void)
 	slab_fork_child();
 	vmalloc_fork_release();
 	highmem_fork_release();
+	rcu_fork_child();
 }
 
 static const struct port_fork_ops kmm_fork_ops = {

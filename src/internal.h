@@ -140,6 +140,17 @@ void slab_fork_child(void);
 /* The calling thread moved to another node: give back its per-CPU slab state. */
 void slab_thread_migrate(void);
 
+/* ---- rcupdate.c, kvfree_rcu.c: RCU over the port's grace periods ------------------------- */
+
+/* Around fork(): stop the RCU callback threads first, start them again last. */
+void rcu_fork_prepare(void);
+void rcu_fork_parent(void);
+void rcu_fork_child(void);
+/* Hold / release the kfree_rcu batches' locks across fork(); the child restarts the thread. */
+void kvfree_rcu_fork_prepare(void);
+void kvfree_rcu_fork_parent(void);
+void kvfree_rcu_fork_child(void);
+
 /* ---- meminfo.c ------------------------------------------------------------------------ */
 
 void meminfo_show(struct seq_file *m);

@@ -212,6 +212,41 @@ void port_symbolize(void *addr, char *buf, size_t size);
 /* Stop the program after a fatal report (the kernel's panic). */
 _Noreturn void port_panic(void);
 
+/* ---- RCU ----------------------------------------------------------------------- */
+
+/*
+ * Grace periods are the platform's: the hosted port runs on liburcu, a kernel port
+ * supplies its own RCU. struct rcu_head is the kernel's callback_head (two pointer words,
+ * include/linux/kmm_types.h); from port_call_rcu() until the callback runs, its words
+ * belong to the port.
+ *
+ * port_rcu_read_lock/unlock: a read-side critical section; sections nest. Any thread
+ *   may enter one: the port makes a thread an RCU reader on its first use and forgets it
+ *   when the thread exits.
+ * port_rcu_read_ongoing: is the caller inside a read-side critical section?
+ * port_synchronize_rcu: return once every read-side critical section that began before
+ *   the call has ended. Blocks; never from inside a read-side section or a callback.
+ * port_call_rcu: after a grace period, func(head) runs on a thread of the port's (which
+ *   may take the core's locks and free memory). Callable from any context, with core
+ *   locks held: it does not wait for a grace period.
+ * port_rcu_barrier: return once every callback queued before the call has run. Blocks;
+ *   never from a callback or a read-side section.
+ * Across fork() the core calls port_rcu_fork_prepare() before it takes its own locks,
+ * and port_rcu_fork_parent() / port_rcu_fork_child() after it released them: the port
+ * keeps its callback threads quiet over the fork, and the child gets new ones; callbacks
+ * pending at the fork run in both processes (each frees its own copy of the memory).
+ */
+struct rcu_head;
+void port_rcu_read_lock(void);
+void port_rcu_read_unlock(void);
+bool port_rcu_read_ongoing(void);
+void port_synchronize_rcu(void);
+void port_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
+void port_rcu_barrier(void);
+void port_rcu_fork_prepare(void);
+void port_rcu_fork_parent(void);
+void port_rcu_fork_child(void);
+
 /* ---- configuration, process events -------------------------------------------- */
 
 /* The value of environment variable @name, or NULL. */

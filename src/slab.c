@@ -409,16 +409,27 @@ static void kmem_freepages(struct kmem_cache *s, struct slab *slab)
 
 static void cache_free_node(struct kmem_cache *s, void *objp);
 
+static void kmem_rcu_free(struct rcu_head *head)
+{
+	struct slab *slab = container_of(head, struct slab, rcu_head);
+
+	kmem_freepages(slab->slab_cache, slab);
+}
+
 /*
- * The slab is off every list and none of its objects is in use. SLAB_TYPESAFE_BY_RCU
- * slabs would wait for a grace period; kmm has no RCU yet, so they go at once.
+ * The slab is off every list and none of its objects is in use. A SLAB_TYPESAFE_BY_RCU
+ * slab's pages wait for a grace period; its off-slab freelist is not read by RCU readers
+ * and goes at once.
  */
 static void slab_destroy(struct kmem_cache *s, struct slab *slab)
 {
 	struct slab_cache_info *info = cache_info(s);
 	void *freelist = slab_freelist(slab);
 
-	kmem_freepages(s, slab);
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
+		call_rcu(&slab->rcu_head, kmem_rcu_free);
+	else
+		kmem_freepages(s, slab);
 	if (info->cflags & CFLGS_OFF_SLAB)
 		cache_free_node(info->freelist_cache, freelist);
 }

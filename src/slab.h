@@ -20,6 +20,7 @@
 #ifndef KMM_SLAB_INTERNAL_H
 #define KMM_SLAB_INTERNAL_H
 
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -62,6 +63,8 @@ struct slab {
 			void *slob_free; /* first free block */
 			long units;	 /* free units left in the page */
 		};
+		/* SLAB_TYPESAFE_BY_RCU: the slab, off every list, waits for a grace period */
+		struct rcu_head rcu_head;
 	};
 	unsigned int __page_type; /* PGTY_slab */
 	atomic_t __page_refcount;

@@ -411,12 +411,31 @@ static void drop_aliases_of(struct kmem_cache *s)
 	}
 }
 
+/*
+ * The slabs of a SLAB_TYPESAFE_BY_RCU cache (SLOB: its objects) go back after a grace
+ * period, and their callbacks read the cache: it is freed only once they have run.
+ */
+static void kmem_cache_release(struct kmem_cache *s, bool rcu_set)
+{
+	if (rcu_set)
+		rcu_barrier();
+	slab_ops->cache_release(s);
+	kmem_cache_free(kmem_cache, s);
+}
+
 void kmem_cache_destroy(struct kmem_cache *s)
 {
+	bool rcu_set;
 	int err;
 
 	if (!s)
 		return;
+	/* in-flight kfree_rcu()'s may include objects from our cache */
+	kvfree_rcu_barrier();
+	rcu_set = s->flags & SLAB_TYPESAFE_BY_RCU;
+	/* SLOB defers each object's free with call_rcu(): let them land before the check */
+	if (rcu_set)
+		rcu_barrier();
 	mutex_lock(&slab_mutex);
 	if (--s->refcount) {
 		mutex_unlock(&slab_mutex);
@@ -441,10 +460,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		drop_aliases_of(s);
 		/* every thread's slot for the index was emptied by the shutdown */
 		cache_by_index[s->cpu_index] = NULL;
-		slab_ops->cache_release(s);
-		kmem_cache_free(kmem_cache, s);
 	}
 	mutex_unlock(&slab_mutex);
+	if (!err)
+		kmem_cache_release(s, rcu_set);
 }
 
 int kmem_cache_shrink(struct kmem_cache *s)

@@ -50,8 +50,8 @@
  * is ignored. Each zone class (normal, DMA32, DMA) has its own three lists, so that
  * GFP_DMA and SLAB_CACHE_DMA memory really is DMA memory. (Merging caches is the front
  * end's business; the kernel's never merged SLOB caches.) SLAB_TYPESAFE_BY_RCU
- * objects keep the kernel's struct slob_rcu footer but are freed at once until kmm has
- * RCU. kfree() of a cache object in a heap page, which the kernel allowed only after
+ * objects are freed after a grace period through the kernel's struct slob_rcu footer.
+ * kfree() of a cache object in a heap page, which the kernel allowed only after
  * SLOB was gone, finds no size prefix: it is reported and ignored.
  */
 #include "slab.h"
@@ -109,10 +109,7 @@ typedef struct slob_block slob_t;
  * kmem_cache_free() passes the object to call_rcu(): an rcu_head and the block's size.
  */
 struct slob_rcu {
-	struct {
-		void *next;
-		void (*func)(void *head);
-	} head;
+	struct rcu_head head;
 	int size;
 };
 
@@ -674,29 +671,45 @@ static void *slob_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigne
 	return b;
 }
 
+/* The kernel's __kmem_cache_free(): a block of a heap page, or the cache's own pages. */
+static bool __kmem_cache_free(struct kmem_cache *s, struct slab *slab, void *object, size_t size)
+{
+	if (slab->slab_cache)
+		return slob_free_cache_pages(slab->slab_cache, slab, object);
+	return slob_free(slab, object, size, s, object);
+}
+
+/* A SLAB_TYPESAFE_BY_RCU object's grace period is over: the footer says how big it is. */
+static void kmem_rcu_free(struct rcu_head *head)
+{
+	struct slob_rcu *slob_rcu = container_of(head, struct slob_rcu, head);
+	void *b = (char *)slob_rcu - (slob_rcu->size - sizeof(struct slob_rcu));
+
+	__kmem_cache_free(NULL, virt_to_slab(b), b, (size_t)slob_rcu->size);
+}
+
 /*
- * kfree() and kmem_cache_free(): a cache NULL is a kmalloc block, with its prefix. A
- * TYPESAFE_BY_RCU object gets its slob_rcu footer filled as call_rcu() would see it.
+ * kfree() and kmem_cache_free(): a cache NULL is a kmalloc block, with its prefix. SLOB
+ * has no slabs to keep for a SLAB_TYPESAFE_BY_RCU cache: each object waits for a grace
+ * period itself, through the slob_rcu footer at the end of its block, as the kernel's.
  */
 static void slob_cache_free(struct kmem_cache *s, struct slab *slab, void *object,
 			    unsigned long caller)
 {
-	bool freed;
+	bool freed = true;
 
 	if (!s) {
 		slob_kfree(slab, object);
 		return;
 	}
-	if (slab->slab_cache) {
-		freed = slob_free_cache_pages(s, slab, object);
-	} else {
-		if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU)) {
-			struct slob_rcu *rcu =
-				(void *)((char *)object + s->size - sizeof(struct slob_rcu));
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU)) {
+		struct slob_rcu *slob_rcu =
+			(void *)((char *)object + s->size - sizeof(struct slob_rcu));
 
-			rcu->size = (int)s->size;
-		}
-		freed = slob_free(slab, object, s->size, s, object);
+		slob_rcu->size = (int)s->size;
+		call_rcu(&slob_rcu->head, kmem_rcu_free);
+	} else {
+		freed = __kmem_cache_free(s, slab, object, s->size);
 	}
 	if (likely(freed))
 		atomic_fetch_sub_explicit(&slob_cache(s)->objects, 1, memory_order_relaxed);

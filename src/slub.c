@@ -954,8 +954,7 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node)
 	return allocate_slab(s, flags & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK), node);
 }
 
-/* The slab is off every list and nobody holds an object of it. */
-static void free_slab(struct kmem_cache *s, struct slab *slab)
+static void __free_slab(struct kmem_cache *s, struct slab *slab)
 {
 	unsigned int order = slab_page_order(slab);
 
@@ -963,6 +962,25 @@ static void free_slab(struct kmem_cache *s, struct slab *slab)
 	slab_clear_node_partial(slab);
 	slab_clear_page_type(slab);
 	__free_pages(slab_page(slab), order);
+}
+
+static void rcu_free_slab(struct rcu_head *h)
+{
+	struct slab *slab = container_of(h, struct slab, rcu_head);
+
+	__free_slab(slab->slab_cache, slab);
+}
+
+/*
+ * The slab is off every list and nobody holds an object of it. A SLAB_TYPESAFE_BY_RCU
+ * slab stays a slab of @s until the readers that may still look at its objects are gone.
+ */
+static void free_slab(struct kmem_cache *s, struct slab *slab)
+{
+	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
+		call_rcu(&slab->rcu_head, rcu_free_slab);
+	else
+		__free_slab(s, slab);
 }
 
 static void discard_slab(struct kmem_cache *s, struct slab *slab)

@@ -111,6 +111,39 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 	return buf;
 }
 
+/*
+ * Run fn(arg) in this process with stderr (kmm's printk output) captured; returns what
+ * it wrote (malloc'd, NUL-terminated; free it). For code that must not fork: a child of
+ * a process with threads cannot start threads of its own under ThreadSanitizer.
+ */
+static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	char *buf;
+	long len;
+
+	if (!tmp || saved < 0) {
+		perror("kmm_capture_stderr");
+		exit(2);
+	}
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	len = (long)lseek(fileno(tmp), 0, SEEK_END); /* written through the descriptor */
+	if (len < 0)
+		len = 0;
+	buf = malloc((size_t)len + 1);
+	if (pread(fileno(tmp), buf, (size_t)len, 0) != len)
+		len = 0;
+	buf[len] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
 /* Read everything a report or FILE-writing function produced, via a memory stream. */
 #define CAPTURE(buf, expr)                                        \
 	do {                                                      \

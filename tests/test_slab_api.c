@@ -1162,7 +1162,7 @@ TEST(rcu_typesafe_objects_keep_their_content_across_free_and_alloc)
 	/*
 	 * SLOB keeps a struct slob_rcu footer after the object and, freeing the block, writes
 	 * its two-unit free-block header over the first bytes (set_slob() in slob_free());
-	 * kmm frees at once, without a grace period, so first fit hands the block out again
+	 * it frees the block after a grace period, and then first fit hands it out again
 	 */
 	unsigned int kept_from = backend == SLOB ? 2 * SLOB_UNIT : 0;
 
@@ -1177,6 +1177,8 @@ TEST(rcu_typesafe_objects_keep_their_content_across_free_and_alloc)
 	REQUIRE(p != NULL);
 	memset(p, 0x3c, 120);
 	kmem_cache_free(s, p);
+	if (backend == SLOB)
+		rcu_barrier();
 	q = kmem_cache_alloc(s, GFP_KERNEL);
 	REQUIRE(q == p);
 	for (unsigned int i = kept_from; i < 120; i++)

@@ -35,6 +35,17 @@ typedef struct {
 	long counter;
 } atomic_long_t;
 
+/*
+ * An RCU callback's handle, embedded in the object it frees (linux/types.h): between
+ * call_rcu() and the callback, both words belong to RCU.
+ */
+struct callback_head {
+	struct callback_head *next;
+	void (*func)(struct callback_head *head);
+} __attribute__((aligned(sizeof(void *))));
+#define rcu_head callback_head
+typedef void (*rcu_callback_t)(struct rcu_head *head);
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))
 #endif

@@ -674,6 +674,36 @@ TEST(kmm_debug_env_selects_caches_and_flags)
 	free(out);
 }
 
+/* `kmm slab CACHE validate`: the CLI runs the validation and prints what it found. */
+TEST(cli_validate_and_debug_attributes)
+{
+	char exe[4096], cmd[4300], out[256] = "";
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	size_t got;
+	FILE *p;
+
+	REQUIRE(len > 0);
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	REQUIRE(slash);
+	*slash = '\0';
+	slash = strrchr(exe, '/'); /* build/tests -> build */
+	REQUIRE(slash);
+	strcpy(slash, "/kmm");
+	REQUIRE(access(exe, X_OK) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "KMM_DEBUG='FZPU,kmalloc-64' '%s' slab kmalloc-64 validate red_zone store_user "
+		 "2>&1",
+		 exe);
+	p = popen(cmd, "r");
+	REQUIRE(p);
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	CHECK_EQ(pclose(p), 0);
+	CHECK_STR_CONTAINS(out, "0\n1\n1\n");
+}
+
 int main(void)
 {
 	return kmm_test_main();

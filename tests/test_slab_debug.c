@@ -650,6 +650,50 @@ TEST(kmm_debug_env_child)
 	kmem_cache_destroy(b);
 }
 
+/* Run only as the re-executed child of kmm_debug_env_o_keeps_orders. */
+TEST(kmm_debug_env_o_child)
+{
+	struct kmem_cache *big, *small;
+
+	if (!getenv("KMM_TEST_SLAB_DEBUG_O_CHILD"))
+		return;
+	big = kmem_cache_create("t_o_big", 4096, 0, 0, NULL);
+	small = kmem_cache_create("t_o_small", 64, 0, 0, NULL);
+	printf("big F=%ld Z=%ld P=%ld U=%ld size=%ld order=%ld\n",
+	       attr_num("t_o_big", "sanity_checks"), attr_num("t_o_big", "red_zone"),
+	       attr_num("t_o_big", "poison"), attr_num("t_o_big", "store_user"),
+	       attr_num("t_o_big", "slab_size"), attr_num("t_o_big", "order"));
+	printf("small Z=%ld size=%ld\n", attr_num("t_o_small", "red_zone"),
+	       attr_num("t_o_small", "slab_size"));
+	kmem_cache_destroy(big);
+	kmem_cache_destroy(small);
+}
+
+static void reexec_with_debug_o(void *value)
+{
+	setenv("KMM_DEBUG", value, 1);
+	setenv("KMM_TEST_SLAB_DEBUG_O_CHILD", "1", 1);
+	setenv("KMM_TEST_ONLY", "kmm_debug_env_o_child", 1);
+	execl("/proc/self/exe", "test_slab_debug", (char *)NULL);
+	_exit(127);
+}
+
+/*
+ * slab_debug=O: 4096-byte objects with F, Z, P and U would take 4192 bytes and order-1
+ * slabs; the metadata flags are dropped instead and F alone stays. Small objects keep all.
+ */
+TEST(kmm_debug_env_o_keeps_orders)
+{
+	char *out = run_child(reexec_with_debug_o, "FZPUO,t_o_*");
+
+	CHECK_STR_CONTAINS(out, "big F=1 Z=0 P=0 U=0 size=4096 order=");
+	CHECK_STR_CONTAINS(out, "small Z=1 size=160\n");
+	free(out);
+	out = run_child(reexec_with_debug_o, "FZPU,t_o_*");
+	CHECK_STR_CONTAINS(out, "big F=1 Z=1 P=1 U=1 size=4192 order=");
+	free(out);
+}
+
 static void reexec_with_debug(void *value)
 {
 	setenv("KMM_DEBUG", value, 1);

@@ -798,13 +798,18 @@ static void *debug_thread(void *arg)
 	return NULL;
 }
 
-static void threads_child(void *arg)
+/*
+ * In this process, not a child: ThreadSanitizer cannot follow threads created after a
+ * fork. Nothing here is expected to report.
+ */
+TEST(threads_share_a_debug_cache_without_a_report)
 {
 	struct kmem_cache *s = test_cache("t_threads", 48, FZPU);
 	static struct thread_ctx ctx[THREADS];
 	pthread_t tid[THREADS];
 	int bad = 0;
 
+	REQUIRE(s);
 	for (int i = 0; i < THREADS; i++) {
 		ctx[i].s = s;
 		ctx[i].next = &ctx[(i + 1) % THREADS];
@@ -815,20 +820,10 @@ static void threads_child(void *arg)
 		pthread_join(tid[i], NULL);
 		bad += ctx[i].bad;
 	}
-	printf("bad=%d objects=%ld validate=%d\n", bad, attr_num("t_threads", "objects"),
-	       kmm_slab_validate("t_threads"));
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(attr_num("t_threads", "objects"), 0);
+	CHECK_EQ(kmm_slab_validate("t_threads"), 0);
 	kmem_cache_destroy(s);
-}
-
-TEST(threads_share_a_debug_cache_without_a_report)
-{
-	char *out = run_child(threads_child, NULL);
-
-	CHECK_STR_CONTAINS(out, "bad=0 objects=0 validate=0\n");
-	CHECK(!strstr(out, "BUG "));
-	CHECK(!strstr(out, "slab error"));
-	CHECK(!strstr(out, "Slab corruption"));
-	free(out);
 }
 
 int main(void)

@@ -393,6 +393,9 @@ void stack_depot_print(depot_stack_handle_t stack);
 void stack_trace_print(const unsigned long *entries, unsigned int nr_entries, int spaces);
 /* The caller's stack, less @skipnr frames above the caller; returns the frames stored. */
 unsigned int stack_trace_save(unsigned long *store, unsigned int size, unsigned int skipnr);
+/* Hold / release the depot's lock across fork() (both parent and child release). */
+void stack_depot_fork_prepare(void);
+void stack_depot_fork_release(void);
 
 /* ---- vmalloc.c: the vmalloc window ------------------------------------------------------ */
 

@@ -1310,10 +1310,12 @@ void slab_fork_prepare(void)
 	node_list_locks(true);
 	if (slab_ops->fork_prepare)
 		slab_ops->fork_prepare();
+	stack_depot_fork_prepare(); /* a leaf lock: slab_debug saves stacks under none */
 }
 
 void slab_fork_parent(void)
 {
+	stack_depot_fork_release();
 	if (slab_ops->fork_parent)
 		slab_ops->fork_parent();
 	node_list_locks(false);
@@ -1328,6 +1330,7 @@ void slab_fork_child(void)
 	 * listed: no exit hook will run for them, and kmem_cache_destroy() still takes back
 	 * what they hold of a cache, as it does for any thread's area.
 	 */
+	stack_depot_fork_release();
 	if (slab_ops->fork_child)
 		slab_ops->fork_child();
 	node_list_locks(false);

@@ -170,3 +170,14 @@ noinline unsigned int stack_trace_save(unsigned long *store, unsigned int size, 
 		store[out++] = (unsigned long)frames[i];
 	return out;
 }
+
+/* Across fork() the depot's lock is held, so that the child never inherits it taken. */
+void stack_depot_fork_prepare(void)
+{
+	spin_lock(&depot_lock);
+}
+
+void stack_depot_fork_release(void)
+{
+	spin_unlock(&depot_lock);
+}

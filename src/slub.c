@@ -337,7 +337,7 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  *
  * Debug caches (SLAB_DEBUG_FLAGS) keep no per-thread state at all: every allocation and
  * free goes through the node lists under list_lock, one object at a time, so that the
- * debug checks (a later issue: alloc_debug_processing, free_debug_processing) see each.
+ * debug checks (alloc_debug_processing, free_debug_processing) see each.
  */
 
 #include "slab.h"

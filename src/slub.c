@@ -3028,9 +3028,11 @@ static void list_slab_objects(struct kmem_cache *s, struct slab *slab)
 	}
 	for_each_object(p, s, addr, slab->objects)
 	{
-		if (!map_test_and_set(map, obj_to_index(s, slab, p)))
-			pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)p,
-			       (unsigned long)((char *)p - (char *)addr));
+		if (map_test_and_set(map, obj_to_index(s, slab, p)))
+			continue;
+		pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)p,
+		       (unsigned long)((char *)p - (char *)addr));
+		print_tracking(s, p); /* who allocated what was not freed */
 	}
 	__slab_err(slab);
 }

@@ -720,6 +720,27 @@ TEST(kmm_debug_env_selects_caches_and_flags)
 	free(out);
 }
 
+void slab_debug_leak_child(void *arg);
+void slab_debug_leak_child(void *arg)
+{
+	struct kmem_cache *s = test_cache("t_leak", 64, SLAB_STORE_USER);
+
+	kmem_cache_alloc(s, GFP_KERNEL);
+	kmem_cache_destroy(s);
+}
+
+TEST(destroy_with_objects_left_names_who_allocated_them)
+{
+	char *out = run_child(slab_debug_leak_child, NULL);
+
+	CHECK_STR_CONTAINS(out, "BUG t_leak (");
+	CHECK_STR_CONTAINS(out, "): Objects remaining on __kmem_cache_shutdown()\n");
+	CHECK_STR_CONTAINS(out, " @offset=");
+	CHECK_STR_CONTAINS(out, "Allocated in slab_debug_leak_child+0x");
+	CHECK_STR_CONTAINS(out, "kmem_cache_destroy t_leak: Slab cache still has objects");
+	free(out);
+}
+
 /* `kmm slab CACHE validate`: the CLI runs the validation and prints what it found. */
 TEST(cli_validate_and_debug_attributes)
 {

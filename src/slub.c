@@ -1526,8 +1526,6 @@ static void __free_slab(struct kmem_cache *s, struct slab *slab)
 {
 	unsigned int order = slab_page_order(slab);
 
-	if (s->flags & SLAB_CONSISTENCY_CHECKS)
-		free_slab_debug_checks(s, slab);
 	slab_account(s, slab, -1);
 	slab_clear_node_partial(slab);
 	slab_clear_page_type(slab);
@@ -1547,6 +1545,9 @@ static void rcu_free_slab(struct rcu_head *h)
  */
 static void free_slab(struct kmem_cache *s, struct slab *slab)
 {
+	/* before the grace period: the rcu_head shares the words the checks read */
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		free_slab_debug_checks(s, slab);
 	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
 		call_rcu(&slab->rcu_head, rcu_free_slab);
 	else

@@ -369,6 +369,34 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  */
 #define SLUB_TRACK_SIZE 32
 
+/* ---- slub_debug.c: the slab_debug= option (KMM_DEBUG) ------------------------------------ */
+
+/*
+ * Parse the slab_debug string (mm/slub.c's setup_slub_debug): once, at start-up, before
+ * any cache exists. NULL or "" without KMM_DEBUG set: no debugging.
+ */
+void setup_slub_debug(const char *str);
+/* The flags a cache named @name gets: @flags plus what slab_debug asks for it. */
+slab_flags_t kmem_cache_flags(slab_flags_t flags, const char *name);
+/* slab_debug=O: no debug metadata on caches whose order it would raise. */
+extern bool slub_debug_disable_higher_order;
+
+/* ---- stackdepot.c: saved stack traces (lib/stackdepot.c) ------------------------------- */
+
+typedef u32 depot_stack_handle_t; /* 0: no stack */
+/* Save @nr_entries frames once; returns their handle, 0 if the depot is full. */
+depot_stack_handle_t stack_depot_save(unsigned long *entries, unsigned int nr_entries,
+				      gfp_t alloc_flags);
+unsigned int stack_depot_fetch(depot_stack_handle_t handle, unsigned long **entries);
+/* One " symbol+0xoff/0xsize" line per frame, or "(stack is not available)". */
+void stack_depot_print(depot_stack_handle_t stack);
+void stack_trace_print(const unsigned long *entries, unsigned int nr_entries, int spaces);
+/* The caller's stack, less @skipnr frames above the caller; returns the frames stored. */
+unsigned int stack_trace_save(unsigned long *store, unsigned int size, unsigned int skipnr);
+/* Hold / release the depot's lock across fork() (both parent and child release). */
+void stack_depot_fork_prepare(void);
+void stack_depot_fork_release(void);
+
 /* ---- vmalloc.c: the vmalloc window ------------------------------------------------------ */
 
 /* Reserve the window and set up its trees; called once by config.c after slab_init(). */

@@ -172,6 +172,7 @@ struct slab_cache_info {
 	unsigned int cflags;	    /* CFLGS_* */
 	struct reciprocal_value reciprocal_buffer_size;
 	struct kmem_cache *freelist_cache; /* OFF_SLAB: where the freelists come from */
+	unsigned int obj_offset;	   /* DEBUG: the red zone word before each object */
 };
 
 static unsigned int slab_max_order = SLAB_MAX_ORDER_LO;
@@ -334,6 +335,302 @@ static noinline void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, in
 	}
 }
 
+/* ---- CONFIG_DEBUG_SLAB: red zones, poisoning, the last user ------------------------------ */
+
+/*
+ * A debug cache's object in its stride of s->size bytes (calculate_layout):
+ *   [red zone 1: u64][object: object_size, word-aligned][red zone 2: u64][last user: word]
+ * with the pointer handed out after red zone 1 (s_mem already points there). The red
+ * zones read RED_INACTIVE while the object is free and RED_ACTIVE while it is allocated;
+ * a poisoned object reads POISON_FREE while free, POISON_INUSE once handed out, its last
+ * byte POISON_END. Debug caches keep no array caches: every object goes to and comes
+ * from its slab through these checks.
+ */
+#define RED_INACTIVE 0x09F911029D74E35BULL /* include/linux/poison.h */
+#define RED_ACTIVE   0xD84156C5635688C0ULL
+#define POISON_INUSE 0x5a
+#define POISON_FREE  0x6b
+#define POISON_END   0xa5
+/* check_poison_obj() shows at most this many damaged lines of an object. */
+#define POISON_REPORT_LINES 5
+
+static void cache_free_node(struct kmem_cache *s, void *objp);
+
+/* The debug words a cache's flags add to its stride; sets info->obj_offset. */
+static unsigned int debug_layout(struct slab_cache_info *info, slab_flags_t flags)
+{
+	unsigned int extra = 0;
+
+	info->obj_offset = 0;
+	if (flags & SLAB_RED_ZONE) {
+		info->obj_offset += sizeof(unsigned long long);
+		extra += 2 * sizeof(unsigned long long);
+	}
+	/* the user word, after a second red zone kept 64-bit aligned */
+	if (flags & SLAB_STORE_USER)
+		extra += (flags & SLAB_RED_ZONE) ? REDZONE_ALIGN : BYTES_PER_WORD;
+	return extra;
+}
+
+static char *dbg_raw(const struct kmem_cache *s, const void *objp)
+{
+	return (char *)objp - cache_info(s)->obj_offset;
+}
+
+static unsigned long long *dbg_redzone1(const struct kmem_cache *s, const void *objp)
+{
+	return (unsigned long long *)((char *)objp - sizeof(unsigned long long));
+}
+
+static unsigned long long *dbg_redzone2(const struct kmem_cache *s, const void *objp)
+{
+	size_t end = s->size - sizeof(unsigned long long);
+
+	if (s->flags & SLAB_STORE_USER)
+		end -= REDZONE_ALIGN;
+	return (unsigned long long *)(dbg_raw(s, objp) + end);
+}
+
+static void **dbg_userword(const struct kmem_cache *s, const void *objp)
+{
+	return (void **)(dbg_raw(s, objp) + s->size - BYTES_PER_WORD);
+}
+
+static void poison_obj(const struct kmem_cache *s, void *objp, unsigned char val)
+{
+	memset(objp, val, s->object_size);
+	((unsigned char *)objp)[s->object_size - 1] = POISON_END;
+}
+
+/* One line of an object, with the hint a single flipped bit deserves. */
+static void dump_line(const unsigned char *data, unsigned int offset, unsigned int limit)
+{
+	unsigned char error = 0;
+	int bad_count = 0;
+
+	pr_err("%03x: ", offset);
+	for (unsigned int i = 0; i < limit; i++) {
+		if (data[offset + i] != POISON_FREE) {
+			error = data[offset + i];
+			bad_count++;
+		}
+	}
+	print_hex_dump(KERN_CONT, "", DUMP_PREFIX_NONE, 16, 1, &data[offset], limit, true);
+	if (bad_count == 1) {
+		error ^= POISON_FREE;
+		if (!(error & (error - 1))) {
+			pr_err("Single bit error detected. Probably bad RAM.\n");
+			pr_err("Run memtest86+ or a similar memory test tool.\n");
+		}
+	}
+}
+
+static void print_objinfo(const struct kmem_cache *s, const void *objp, int lines)
+{
+	char sym[256];
+
+	if (s->flags & SLAB_RED_ZONE)
+		pr_err("Redzone: 0x%llx/0x%llx\n", *dbg_redzone1(s, objp), *dbg_redzone2(s, objp));
+	if (s->flags & SLAB_STORE_USER) {
+		port_symbolize(*dbg_userword(s, objp), sym, sizeof(sym));
+		pr_err("Last user: (%s)\n", sym);
+	}
+	for (unsigned int i = 0; i < s->object_size && lines; i += 16, lines--)
+		dump_line(objp, i, min(16U, s->object_size - i));
+}
+
+/* A free object must still read as POISON_FREE..POISON_END; true if it does. */
+static bool check_poison_obj(const struct kmem_cache *s, const void *objp)
+{
+	const unsigned char *realobj = objp;
+	unsigned int size = s->object_size, i;
+	int lines = 0;
+
+	for (i = 0; i < size; i++) {
+		unsigned char exp = i == size - 1 ? POISON_END : POISON_FREE;
+
+		if (realobj[i] == exp)
+			continue;
+		if (lines == 0) {
+			pr_err("Slab corruption (%s): %s start=%016lx, len=%u\n", print_tainted(),
+			       s->name, (unsigned long)realobj, size);
+			print_objinfo(s, objp, 0);
+		}
+		i = (i / 16) * 16;
+		dump_line(realobj, i, min(16U, size - i));
+		i += 15;
+		if (++lines > POISON_REPORT_LINES)
+			break;
+	}
+	if (!lines)
+		return true;
+	/* the neighbours, which an overrun may have come from */
+	{
+		struct slab *slab = virt_to_slab(objp);
+		unsigned int objnr = obj_to_index(s, slab, objp);
+
+		if (objnr) {
+			const void *prev = index_to_obj(s, slab, objnr - 1);
+
+			pr_err("Prev obj: start=%016lx, len=%u\n", (unsigned long)prev, size);
+			print_objinfo(s, prev, 2);
+		}
+		if (objnr + 1 < cache_info(s)->num) {
+			const void *next = index_to_obj(s, slab, objnr + 1);
+
+			pr_err("Next obj: start=%016lx, len=%u\n", (unsigned long)next, size);
+			print_objinfo(s, next, 2);
+		}
+	}
+	return false;
+}
+
+static void print_redzones(const struct kmem_cache *s, const void *objp)
+{
+	pr_err("%016lx: redzone 1:0x%llx, redzone 2:0x%llx\n", (unsigned long)objp,
+	       *dbg_redzone1(s, objp), *dbg_redzone2(s, objp));
+}
+
+/* A new slab's object: free, its red zones inactive, constructed unless poisoned. */
+static void cache_init_obj_debug(struct kmem_cache *s, void *objp)
+{
+	if (s->flags & SLAB_STORE_USER)
+		*dbg_userword(s, objp) = NULL;
+	if (s->flags & SLAB_RED_ZONE) {
+		*dbg_redzone1(s, objp) = RED_INACTIVE;
+		*dbg_redzone2(s, objp) = RED_INACTIVE;
+	}
+	if (s->ctor && !(s->flags & SLAB_POISON))
+		s->ctor(objp);
+	if (s->flags & SLAB_RED_ZONE) {
+		if (*dbg_redzone2(s, objp) != RED_INACTIVE)
+			slab_error(s, "cache_init_objs_debug",
+				   "constructor overwrote the end of an object");
+		if (*dbg_redzone1(s, objp) != RED_INACTIVE)
+			slab_error(s, "cache_init_objs_debug",
+				   "constructor overwrote the start of an object");
+	}
+	if (s->flags & SLAB_POISON)
+		poison_obj(s, objp, POISON_FREE);
+}
+
+/* An object about to be handed out: still poisoned, red zones inactive; now active. */
+static void cache_alloc_debugcheck_after(struct kmem_cache *s, void *objp, unsigned long caller)
+{
+	if (s->flags & SLAB_POISON) {
+		check_poison_obj(s, objp);
+		poison_obj(s, objp, POISON_INUSE);
+	}
+	if (s->flags & SLAB_STORE_USER)
+		*dbg_userword(s, objp) = (void *)caller;
+	if (s->flags & SLAB_RED_ZONE) {
+		if (*dbg_redzone1(s, objp) != RED_INACTIVE ||
+		    *dbg_redzone2(s, objp) != RED_INACTIVE) {
+			slab_error(s, "cache_alloc_debugcheck_after",
+				   "double free, or memory outside object was overwritten");
+			print_redzones(s, objp);
+		}
+		*dbg_redzone1(s, objp) = RED_ACTIVE;
+		*dbg_redzone2(s, objp) = RED_ACTIVE;
+	}
+	if (s->ctor && (s->flags & SLAB_POISON))
+		s->ctor(objp);
+}
+
+/*
+ * verify_redzone_free(): both red zones active, or the object is freed twice (both
+ * inactive) or something wrote past it. False for a double free.
+ */
+static bool verify_redzone_free(struct kmem_cache *s, void *objp)
+{
+	unsigned long long redzone1 = *dbg_redzone1(s, objp), redzone2 = *dbg_redzone2(s, objp);
+	bool double_free = redzone1 == RED_INACTIVE && redzone2 == RED_INACTIVE;
+
+	if (redzone1 == RED_ACTIVE && redzone2 == RED_ACTIVE)
+		return true;
+	if (double_free)
+		slab_error(s, "verify_redzone_free", "double free detected");
+	else
+		slab_error(s, "verify_redzone_free", "memory outside object was overwritten");
+	print_redzones(s, objp);
+	return !double_free;
+}
+
+/*
+ * cache_free_debugcheck() and the free: the red zones checked and made inactive, the
+ * last user recorded, the object poisoned, back to its slab. Unlike the kernel, which
+ * went on to BUG(), a double free is reported and the second free ignored.
+ */
+static noinline void slab_free_debug(struct kmem_cache *s, struct slab *slab, void *objp,
+				     unsigned long caller)
+{
+	if (unlikely(!slab_obj_valid(s, slab, objp)))
+		return report_invalid_free(s, objp);
+	if (s->flags & SLAB_RED_ZONE) {
+		if (!verify_redzone_free(s, objp))
+			return;
+		*dbg_redzone1(s, objp) = RED_INACTIVE;
+		*dbg_redzone2(s, objp) = RED_INACTIVE;
+	}
+	if (s->flags & SLAB_STORE_USER)
+		*dbg_userword(s, objp) = (void *)caller;
+	if (s->flags & SLAB_POISON)
+		poison_obj(s, objp, POISON_FREE);
+	cache_free_node(s, objp);
+}
+
+/* A slab about to go: every object must be free and untouched since its free. */
+static void slab_destroy_debugcheck(struct kmem_cache *s, struct slab *slab)
+{
+	for (unsigned int i = 0; i < cache_info(s)->num; i++) {
+		void *objp = index_to_obj(s, slab, i);
+
+		if (s->flags & SLAB_POISON)
+			check_poison_obj(s, objp);
+		if (s->flags & SLAB_RED_ZONE) {
+			if (*dbg_redzone1(s, objp) != RED_INACTIVE)
+				slab_error(s, "slab_destroy_debugcheck",
+					   "start of a freed object was overwritten");
+			if (*dbg_redzone2(s, objp) != RED_INACTIVE)
+				slab_error(s, "slab_destroy_debugcheck",
+					   "end of a freed object was overwritten");
+		}
+	}
+}
+
+/*
+ * validate(), kmm's addition: each object's red zones and poison as its state wants
+ * them. Each damage is reported once and repaired, so that a second run finds none.
+ */
+static int validate_objects_debug(struct kmem_cache *s, struct slab *slab)
+{
+	struct slab_cache_info *info = cache_info(s);
+	unsigned char is_free[SLAB_OBJ_MAX_NUM + 1] = { 0 };
+	int problems = 0;
+
+	for (unsigned int i = slab->active; i < info->num; i++)
+		is_free[get_free_obj(slab, i)] = 1;
+	for (unsigned int i = 0; i < info->num; i++) {
+		void *objp = index_to_obj(s, slab, i);
+		unsigned long long red = is_free[i] ? RED_INACTIVE : RED_ACTIVE;
+
+		if ((s->flags & SLAB_RED_ZONE) &&
+		    (*dbg_redzone1(s, objp) != red || *dbg_redzone2(s, objp) != red)) {
+			slab_error(s, "validate_slab", "memory outside object was overwritten");
+			print_redzones(s, objp);
+			*dbg_redzone1(s, objp) = red;
+			*dbg_redzone2(s, objp) = red;
+			problems++;
+		}
+		if ((s->flags & SLAB_POISON) && is_free[i] &&
+		    (info->cflags & CFLGS_OBJFREELIST_SLAB) == 0 && !check_poison_obj(s, objp)) {
+			poison_obj(s, objp, POISON_FREE);
+			problems++;
+		}
+	}
+	return problems;
+}
+
 /* ---- array caches ---------------------------------------------------------------------- */
 
 static void *meta_alloc(size_t size, gfp_t gfp, int node);
@@ -426,11 +723,17 @@ static void slab_destroy(struct kmem_cache *s, struct slab *slab)
 	struct slab_cache_info *info = cache_info(s);
 	void *freelist = slab_freelist(slab);
 
+	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
+		slab_destroy_debugcheck(s, slab);
 	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
 		call_rcu(&slab->rcu_head, kmem_rcu_free);
 	else
 		kmem_freepages(s, slab);
-	if (info->cflags & CFLGS_OFF_SLAB)
+	if (!(info->cflags & CFLGS_OFF_SLAB))
+		return;
+	if (unlikely(info->freelist_cache->flags & SLAB_DEBUG_FLAGS))
+		slab_free_debug(info->freelist_cache, virt_to_slab(freelist), freelist, _RET_IP_);
+	else
 		cache_free_node(info->freelist_cache, freelist);
 }
 
@@ -460,6 +763,17 @@ static struct slab *get_first_slab(struct kmem_cache_node *n)
 	return slab;
 }
 
+/* DEBUG's slab_put_obj() check: is object @objnr free in its slab already? */
+static bool debug_freed_twice(struct kmem_cache *s, struct slab *slab, unsigned int objnr)
+{
+	if (!(s->flags & SLAB_DEBUG_FLAGS))
+		return false;
+	for (unsigned int i = slab->active; i < cache_info(s)->num; i++)
+		if (get_free_obj(slab, i) == objnr)
+			return true;
+	return false;
+}
+
 static void *slab_get_obj(struct kmem_cache *s, struct slab *slab)
 {
 	void *objp = index_to_obj(s, slab, get_free_obj(slab, slab->active));
@@ -477,7 +791,7 @@ static bool slab_put_obj(struct kmem_cache *s, struct slab *slab, void *objp)
 		report_invalid_free(s, objp);
 		return false;
 	}
-	if (unlikely(!slab->active)) {
+	if (unlikely(!slab->active) || unlikely(debug_freed_twice(s, slab, objnr))) {
 		report_double_free(s, objp);
 		return false;
 	}
@@ -742,12 +1056,20 @@ static void *alloc_slabmgmt(struct kmem_cache *s, struct slab *slab, size_t colo
 	struct slab_cache_info *info = cache_info(s);
 	char *addr = slab_address(slab);
 
-	slab->s_mem = addr + colour_off;
+	/* s_mem is the first object as handed out, after its red zone word */
+	slab->s_mem = addr + colour_off + info->obj_offset;
 	slab->active = 0;
 	if (info->cflags & CFLGS_OBJFREELIST_SLAB)
 		return NULL; /* set by cache_init_objs() */
-	if (info->cflags & CFLGS_OFF_SLAB)
-		return cache_alloc_node(info->freelist_cache, local_flags, nodeid);
+	if (info->cflags & CFLGS_OFF_SLAB) {
+		struct kmem_cache *fc = info->freelist_cache;
+		void *freelist = cache_alloc_node(fc, local_flags, nodeid);
+
+		/* a kmalloc cache with debugging: its object is handed out as any other */
+		if (freelist && unlikely(fc->flags & SLAB_DEBUG_FLAGS))
+			cache_alloc_debugcheck_after(fc, freelist, _RET_IP_);
+		return freelist;
+	}
 	/* on-slab: the last bytes of the slab */
 	return addr + (PAGE_SIZE << info->gfporder) - info->freelist_size;
 }
@@ -760,7 +1082,10 @@ static void cache_init_objs(struct kmem_cache *s, struct slab *slab)
 	if (info->cflags & CFLGS_OBJFREELIST_SLAB)
 		set_slab_freelist(slab, index_to_obj(s, slab, info->num - 1));
 	for (unsigned int i = 0; i < info->num; i++) {
-		if (s->ctor)
+		if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
+			cache_init_obj_debug(s, index_to_obj(s, slab, i));
+		/* a poisoned object gets its constructor when it is handed out */
+		else if (s->ctor)
 			s->ctor(index_to_obj(s, slab, i));
 		set_free_obj(slab, i, (freelist_idx_t)i);
 	}
@@ -965,7 +1290,8 @@ static struct array_cache *cpu_array(struct kmem_cache *s, gfp_t gfp)
 	struct slab_cache_info *info = cache_info(s);
 	struct kmem_cache_cpu *c;
 
-	if (info->cflags & CFLGS_META)
+	/* debug caches: every object to and from its slab, checked on the way */
+	if ((info->cflags & CFLGS_META) || (s->flags & SLAB_DEBUG_FLAGS))
 		return NULL;
 	c = this_cpu_slab(s);
 	if (unlikely(!c->backend))
@@ -979,7 +1305,8 @@ static inline bool node_online_for(const struct kmem_cache *s, int node)
 	return node >= 0 && node < nr_online_nodes && s->node[node];
 }
 
-static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int node)
+static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int node,
+				      unsigned long caller)
 {
 	struct array_cache *ac;
 	void *objp;
@@ -994,6 +1321,8 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 	} else if (!(objp = cache_alloc_refill(s, ac, flags)) && nr_online_nodes > 1)
 		objp = cache_alloc_node(s, flags, numa_mem_id()); /* the node ran out */
 
+	if (unlikely(s->flags & SLAB_DEBUG_FLAGS) && objp)
+		cache_alloc_debugcheck_after(s, objp, caller);
 	if (unlikely(flags & __GFP_ZERO) && objp)
 		memset(objp, 0, s->object_size);
 	return objp;
@@ -1006,17 +1335,18 @@ static noinline void *slab_zero_object(const struct kmem_cache *s, void *objp)
 }
 
 /* The fast path: the newest object of the thread's array. */
-static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int node)
+static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int node,
+					unsigned long caller)
 {
 	struct slab_thread_area *area = slab_thread_area_current;
 	struct array_cache *ac;
 	void *objp;
 
 	if (unlikely(!area || node != NUMA_NO_NODE))
-		return slab_alloc_slow(s, flags, node);
+		return slab_alloc_slow(s, flags, node, caller);
 	ac = area->cpu[s->cpu_index].backend;
 	if (unlikely(!ac || !ac->avail))
-		return slab_alloc_slow(s, flags, node);
+		return slab_alloc_slow(s, flags, node, caller);
 	ac->touched = 1;
 	objp = ac->entry[--ac->avail];
 	if (unlikely(flags & __GFP_ZERO))
@@ -1059,10 +1389,13 @@ free_done:
 	slabs_destroy(s, &list);
 }
 
-static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *objp)
+static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *objp,
+				    unsigned long caller)
 {
 	struct array_cache *ac;
 
+	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
+		return slab_free_debug(s, slab, objp, caller);
 	if (unlikely(!slab_obj_valid(s, slab, objp)))
 		return report_invalid_free(s, objp);
 	/* an object of another node goes home through an alien cache */
@@ -1085,18 +1418,19 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
  * the slow path, which reports and ignores them; it also looks through the whole array
  * when the array is full, so an older duplicate is caught before it reaches a slab.
  */
-static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *objp)
+static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *objp,
+				      unsigned long caller)
 {
 	struct slab_thread_area *area = slab_thread_area_current;
 	struct array_cache *ac;
 
 	if (unlikely(!area || nr_online_nodes > 1))
-		return slab_free_slow(s, slab, objp);
+		return slab_free_slow(s, slab, objp, caller);
 	ac = area->cpu[s->cpu_index].backend;
 	if (unlikely(!ac || ac->avail >= ac->limit ||
 		     (ac->avail && ac->entry[ac->avail - 1] == objp) ||
 		     !slab_obj_valid(s, slab, objp)))
-		return slab_free_slow(s, slab, objp);
+		return slab_free_slow(s, slab, objp, caller);
 	ac->entry[ac->avail++] = objp;
 }
 
@@ -1105,12 +1439,12 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 static void *slab_ops_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
 			    size_t orig_size)
 {
-	return slab_alloc(s, gfp, node);
+	return slab_alloc(s, gfp, node, caller);
 }
 
 static void slab_ops_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)
 {
-	slab_free(s, slab, obj);
+	slab_free(s, slab, obj, caller);
 }
 
 /* All or nothing: @nr objects into @p, or 0 with nothing allocated. */
@@ -1119,14 +1453,14 @@ static int slab_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		p[i] = slab_alloc(s, flags, NUMA_NO_NODE);
+		p[i] = slab_alloc(s, flags, NUMA_NO_NODE, _RET_IP_);
 		if (unlikely(!p[i]))
 			goto error;
 	}
 	return (int)nr;
 error:
 	while (i--)
-		slab_free(s, virt_to_slab(p[i]), p[i]);
+		slab_free(s, virt_to_slab(p[i]), p[i], _RET_IP_);
 	return 0;
 }
 
@@ -1151,7 +1485,7 @@ static void slab_free_bulk(struct kmem_cache *s, size_t nr, void **p)
 			WARN(1,
 			     "kmem_cache_free_bulk: Wrong slab cache. %s but object is from %s\n",
 			     s->name, slab->slab_cache->name);
-		slab_free(slab->slab_cache, slab, objp);
+		slab_free(slab->slab_cache, slab, objp, _RET_IP_);
 	}
 }
 
@@ -1281,6 +1615,9 @@ static bool set_objfreelist_slab_cache(struct kmem_cache *s, struct slab_cache_i
 	info->num = 0;
 	if (s->ctor || (flags & SLAB_TYPESAFE_BY_RCU))
 		return false;
+	/* a poisoned free object must read as poison: the indices go elsewhere */
+	if (flags & SLAB_POISON)
+		return false;
 	left = calculate_slab_order(info, size, orig_size, flags, CFLGS_OBJFREELIST_SLAB);
 	if (!info->num)
 		return false;
@@ -1327,7 +1664,8 @@ static bool set_on_slab_cache(struct kmem_cache *s, struct slab_cache_info *info
 static int calculate_layout(struct kmem_cache *s, struct slab_cache_info *info)
 {
 	unsigned int orig_size = s->object_size;
-	slab_flags_t flags = s->flags;
+	/* CONFIG_DEBUG_SLAB knows red zones, poisoning and the last user, nothing else */
+	slab_flags_t flags = s->flags & ~(SLAB_CONSISTENCY_CHECKS | SLAB_TRACE);
 	unsigned int size, align;
 	size_t ralign = BYTES_PER_WORD;
 
@@ -1348,6 +1686,7 @@ static int calculate_layout(struct kmem_cache *s, struct slab_cache_info *info)
 		flags &= ~(SLAB_RED_ZONE | SLAB_STORE_USER);
 	s->align = (unsigned int)ralign;
 	info->colour_off = max((unsigned int)L1_CACHE_BYTES, s->align);
+	size += debug_layout(info, flags);
 
 	size = ALIGN(size, s->align);
 	/* byte-sized indices: at most 255 objects, so none smaller than 16 bytes */
@@ -1942,6 +2281,17 @@ static int validate_slab(struct kmem_cache *s, struct slab *slab, unsigned int m
 	return 0;
 }
 
+/* The management, then, for a debug cache, the objects themselves. */
+static int validate_slab_all(struct kmem_cache *s, struct slab *slab, unsigned int min_active,
+			     unsigned int max_active)
+{
+	int problems = validate_slab(s, slab, min_active, max_active);
+
+	if (!problems && (s->flags & SLAB_DEBUG_FLAGS))
+		problems = validate_objects_debug(s, slab);
+	return problems;
+}
+
 /* An object of an array cache: of @s, an object start, and not free in its slab. */
 static int validate_array_object(struct kmem_cache *s, void *objp)
 {
@@ -1975,16 +2325,16 @@ static int validate_node(struct kmem_cache *s, struct kmem_cache_node *n, struct
 
 	spin_lock(&n->list_lock);
 	list_for_each_entry(slab, &n->full, slab_list_slab) {
-		problems += validate_slab(s, slab, info->num, info->num);
+		problems += validate_slab_all(s, slab, info->num, info->num);
 		slabs++;
 	}
 	list_for_each_entry(slab, &n->partial, slab_list_slab) {
-		problems += validate_slab(s, slab, 1, info->num - 1);
+		problems += validate_slab_all(s, slab, 1, info->num - 1);
 		free_objs += info->num - slab->active;
 		slabs++;
 	}
 	list_for_each_entry(slab, &n->free, slab_list_slab) {
-		problems += validate_slab(s, slab, 0, 0);
+		problems += validate_slab_all(s, slab, 0, 0);
 		free_objs += info->num;
 		free_slabs++;
 		slabs++;

@@ -302,6 +302,8 @@ struct slab_ops {
 	void (*fork_prepare)(void);
 	void (*fork_parent)(void);
 	void (*fork_child)(void);
+	/* slab_debug: who allocated and freed @obj last (SLAB_STORE_USER), or nothing. Optional. */
+	void (*print_tracking)(struct kmem_cache *s, void *obj);
 	/* Is @obj the start of an object of @slab? (the back-ends' own checks, and tests) */
 	bool (*obj_valid)(struct kmem_cache *s, struct slab *slab, const void *obj);
 };

@@ -234,11 +234,12 @@ static bool slab_unmergeable(struct kmem_cache *s)
 }
 
 /* An existing cache that can serve this request as well (the kernel's find_mergeable). */
-static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_flags_t flags,
-					 void (*ctor)(void *))
+static struct kmem_cache *find_mergeable(const char *name, unsigned int size, unsigned int align,
+					 slab_flags_t flags, void (*ctor)(void *))
 {
 	struct kmem_cache *s;
 
+	flags = kmem_cache_flags(flags, name);
 	if (ctor || (flags & SLAB_NEVER_MERGE))
 		return NULL;
 	size = ALIGN(size, (unsigned int)sizeof(void *));
@@ -263,7 +264,7 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, 
 static struct kmem_cache *cache_alias(const char *name, unsigned int size, unsigned int align,
 				      slab_flags_t flags, void (*ctor)(void *))
 {
-	struct kmem_cache *s = find_mergeable(size, align, flags, ctor);
+	struct kmem_cache *s = find_mergeable(name, size, align, flags, ctor);
 	struct slab_alias *alias;
 
 	if (!s)
@@ -296,7 +297,7 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 	s->ctor = args->ctor;
 	s->useroffset = args->useroffset;
 	s->usersize = args->usersize;
-	s->flags = flags;
+	s->flags = kmem_cache_flags(flags, name);
 	s->refcount = 1;
 	err = cpu_index_alloc(s);
 	if (err)
@@ -576,9 +577,11 @@ static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct s
 		*slabp = slab;
 		return s;
 	}
-	if (unlikely(slab->slab_cache != s))
-		WARN(1, "%s: Wrong slab cache. %s but object is from %s\n", __func__, s->name,
-		     slab->slab_cache->name);
+	if (unlikely(slab->slab_cache != s) &&
+	    WARN(1, "%s: Wrong slab cache. %s but object is from %s\n", __func__, s->name,
+		 slab->slab_cache->name) &&
+	    slab_ops->print_tracking)
+		slab_ops->print_tracking(slab->slab_cache, x);
 	*slabp = slab;
 	return slab->slab_cache;
 }
@@ -1238,7 +1241,7 @@ static int boot_kmem_cache_create(void)
 
 	s->name = "kmem_cache";
 	s->object_size = s->size = sizeof(struct kmem_cache);
-	s->flags = SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_NO_OBJ_EXT;
+	s->flags = kmem_cache_flags(SLAB_HWCACHE_ALIGN | SLAB_PANIC | SLAB_NO_OBJ_EXT, s->name);
 	s->refcount = -1; /* never merged, never destroyed */
 	err = cpu_index_alloc(s);
 	if (!err)
@@ -1267,6 +1270,7 @@ int slab_init(void)
 	 */
 	if (nr_online_nodes > 1)
 		slab_hooks_users = 1;
+	setup_slub_debug(kmm_cfg.debug);
 	slab_ops->init();
 	err = boot_kmem_cache_create();
 	if (err)
@@ -1306,10 +1310,12 @@ void slab_fork_prepare(void)
 	node_list_locks(true);
 	if (slab_ops->fork_prepare)
 		slab_ops->fork_prepare();
+	stack_depot_fork_prepare(); /* a leaf lock: slab_debug saves stacks under none */
 }
 
 void slab_fork_parent(void)
 {
+	stack_depot_fork_release();
 	if (slab_ops->fork_parent)
 		slab_ops->fork_parent();
 	node_list_locks(false);
@@ -1324,6 +1330,7 @@ void slab_fork_child(void)
 	 * listed: no exit hook will run for them, and kmem_cache_destroy() still takes back
 	 * what they hold of a cache, as it does for any thread's area.
 	 */
+	stack_depot_fork_release();
 	if (slab_ops->fork_child)
 		slab_ops->fork_child();
 	node_list_locks(false);

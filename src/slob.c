@@ -824,6 +824,8 @@ static int slob_cache_create(struct kmem_cache *s, const struct kmem_cache_args 
 	unsigned int size = s->object_size;
 	struct slob_cache *sc;
 
+	/* 6.3's SLOB had no debugging: kmem_cache_create() dropped these flags */
+	s->flags &= ~SLAB_DEBUG_FLAGS;
 	s->align = calculate_alignment(s->flags, args ? args->align : s->align, s->object_size,
 				       L1_CACHE_BYTES);
 	if (s->flags & SLAB_TYPESAFE_BY_RCU)

@@ -337,7 +337,7 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  *
  * Debug caches (SLAB_DEBUG_FLAGS) keep no per-thread state at all: every allocation and
  * free goes through the node lists under list_lock, one object at a time, so that the
- * debug checks (a later issue: alloc_debug_processing, free_debug_processing) see each.
+ * debug checks (alloc_debug_processing, free_debug_processing) see each.
  */
 
 #include "slab.h"
@@ -378,36 +378,25 @@ static const char *slub_tainted(void)
 	return print_tainted();
 }
 
-/* ---- debug hooks: the checks come with the slab_debug issue ---------------------------- */
+/* ---- debug hooks (slab_debug): the checks follow the reports below ------------------------ */
 
 static inline bool kmem_cache_debug(const struct kmem_cache *s)
 {
 	return s->flags & SLAB_DEBUG_FLAGS;
 }
 
-/* Red zones and poison of a new object (SLUB_RED_INACTIVE) or an allocated one. */
-static inline void init_object(struct kmem_cache *s, void *object, u8 val)
-{
-}
-
+/* Red zones, poison and tracks of a new object (SLUB_RED_INACTIVE). */
+static void setup_object_debug(struct kmem_cache *s, void *object);
 /* Poison a new slab's padding (setup_slab_debug). */
-static inline void setup_slab_debug(struct kmem_cache *s, struct slab *slab, void *addr)
-{
-}
-
+static void setup_slab_debug(struct kmem_cache *s, struct slab *slab, void *addr);
 /* Check an object handed out by a debug cache; false: do not hand it out. */
-static inline bool alloc_debug_processing(struct kmem_cache *s, struct slab *slab, void *object,
-					  size_t orig_size)
-{
-	return true;
-}
-
+static bool alloc_debug_processing(struct kmem_cache *s, struct slab *slab, void *object,
+				   unsigned long orig_size);
 /* Check @cnt objects head..tail freed to a debug cache; false: free none of them. */
-static inline bool free_debug_processing(struct kmem_cache *s, struct slab *slab, void *head,
-					 void *tail, int *cnt, unsigned long addr)
-{
-	return true;
-}
+static bool free_debug_processing(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+				  int *cnt, unsigned long addr, depot_stack_handle_t handle);
+/* A debug cache's slab about to be freed: its padding and every object checked. */
+static void free_slab_debug_checks(struct kmem_cache *s, struct slab *slab);
 
 /* ---- the kmem_cache_node cache -------------------------------------------------------- */
 
@@ -604,17 +593,37 @@ static bool map_test_and_set(unsigned long *map, unsigned int idx)
 	return was;
 }
 
-/* ---- reports (slab_err, object_err) ------------------------------------------------------ */
+/* ---- reports (slab_bug, slab_err, object_err, slab_fix) ---------------------------------- */
 
-static void slab_bug(const struct kmem_cache *s, const char *text)
+/*
+ * Problems the calling thread has reported: each "BUG" header and each "FIX" line counts
+ * one, as slub_kunit counts them, so that validate() returns what it found.
+ */
+static port_thread_local unsigned int slab_errors;
+
+static __printf(2, 3) void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 {
+	char text[160];
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(text, sizeof(text), fmt, args);
+	va_end(args);
+	slab_errors++;
 	pr_err("=============================================================================\n");
 	pr_err("BUG %s (%s): %s\n", s ? s->name : "<unknown>", slub_tainted(), text);
 	pr_err("-----------------------------------------------------------------------------\n\n");
 }
 
-static void slab_fix(const struct kmem_cache *s, const char *text)
+static __printf(2, 3) void slab_fix(const struct kmem_cache *s, const char *fmt, ...)
 {
+	char text[160];
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(text, sizeof(text), fmt, args);
+	va_end(args);
+	slab_errors++;
 	pr_err("FIX %s: %s\n", s->name, text);
 }
 
@@ -625,33 +634,31 @@ static void print_slab_info(const struct slab *slab)
 	       slab->objects, slab->inuse, (unsigned long)slab->freelist, slab_flags_read(slab));
 }
 
+/* The end of a slab report: the slab, a taint, and the WARN that shows who got here. */
 static void __slab_err(const struct slab *slab)
 {
 	print_slab_info(slab);
-	dump_stack();
 	add_taint(TAINT_BAD_PAGE);
+	WARN_ON(1);
 }
 
 static __printf(3, 4) void slab_err(const struct kmem_cache *s, const struct slab *slab,
 				    const char *fmt, ...)
 {
-	char buf[100];
+	char buf[160];
 	va_list args;
 
 	va_start(args, fmt);
 	vscnprintf(buf, sizeof(buf), fmt, args);
 	va_end(args);
-	slab_bug(s, buf);
+	slab_bug(s, "%s", buf);
 	__slab_err(slab);
 }
 
-static void object_err(const struct kmem_cache *s, const struct slab *slab, const void *object,
-		       const char *reason)
+static void print_section(const char *level, const char *text, const void *addr,
+			  unsigned int length)
 {
-	slab_bug(s, reason);
-	pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)object,
-	       (unsigned long)((const char *)object - (const char *)slab_address(slab)));
-	__slab_err(slab);
+	print_hex_dump(level, text, DUMP_PREFIX_ADDRESS, 16, 1, addr, length, true);
 }
 
 /*
@@ -670,11 +677,8 @@ static bool naive_double_free(const struct kmem_cache *s, const void *object, co
 static noinline void report_double_free(const struct kmem_cache *s, const void *object)
 {
 	struct slab *slab = virt_to_slab(object);
-	char text[100];
 
-	scnprintf(text, sizeof(text), "Object 0x%016lx: double free or corruption detected",
-		  (unsigned long)object);
-	slab_bug(s, text);
+	slab_bug(s, "Object 0x%016lx: double free or corruption detected", (unsigned long)object);
 	pr_err("Object 0x%016lx @offset=%lu: freed while first on the freelist; free ignored\n",
 	       (unsigned long)object,
 	       (unsigned long)((const char *)object - (const char *)slab_address(slab)));
@@ -683,6 +687,570 @@ static noinline void report_double_free(const struct kmem_cache *s, const void *
 	slab_unlock(slab);
 	dump_stack();
 	add_taint(TAINT_BAD_PAGE);
+}
+
+/* ---- slab_debug: red zones, poison, tracks and their checks (CONFIG_SLUB_DEBUG) ---------- */
+
+/*
+ * A debug cache's object, as calculate_sizes() lays it out (s->size bytes in all):
+ *   [left red zone: red_left_pad]            SLAB_RED_ZONE: SLUB_RED_ACTIVE/INACTIVE
+ *   [object: object_size]                    __OBJECT_POISON: 0x6b..0x6b 0xa5 while free;
+ *                                            a kmalloc object's bytes past the request
+ *                                            are red zone while allocated
+ *   [right red zone: inuse - object_size]    SLAB_RED_ZONE (word alignment otherwise)
+ *   [free pointer, when outside the object]  get_info_end() is after it
+ *   [struct track alloc, free]               SLAB_STORE_USER
+ *   [unsigned long orig_size]                SLAB_STORE_USER on kmalloc caches
+ *   [padding to s->size]                     SLAB_POISON: POISON_INUSE
+ * and the slab's tail beyond its last object is POISON_INUSE too. Debug caches are
+ * served under the node's list_lock, so the checks see each object at every change.
+ */
+
+/* include/linux/poison.h */
+#define SLUB_RED_INACTIVE 0xbb /* red zone of a free object */
+#define SLUB_RED_ACTIVE	  0xcc /* red zone of an allocated one */
+#define POISON_INUSE	  0x5a /* padding: never handed out */
+#define POISON_FREE	  0x6b /* a free object's bytes */
+#define POISON_END	  0xa5 /* its last byte */
+
+/* Frames a track's stack keeps, and those of the bookkeeping above the caller. */
+#define TRACK_ADDRS_COUNT 16
+#define TRACK_SKIP_FRAMES 2
+/* CONFIG_HZ_250, the distributions' choice: the age of a track is given in jiffies. */
+#define HZ 250
+
+/* Who allocated or freed an object last: x86-64's layout with CONFIG_STACKDEPOT. */
+struct track {
+	unsigned long addr; /* the caller of the allocation or free */
+	depot_stack_handle_t handle;
+	int cpu;
+	int pid;
+	unsigned long when; /* jiffies */
+};
+_Static_assert(sizeof(struct track) == SLUB_TRACK_SIZE, "the geometry counts on this size");
+
+enum track_item { TRACK_ALLOC, TRACK_FREE };
+
+static unsigned long slub_jiffies(void)
+{
+	return (unsigned long)(port_clock_ns() / (1000000000ULL / HZ));
+}
+
+static inline bool freeptr_outside_object(const struct kmem_cache *s)
+{
+	return s->offset >= s->inuse;
+}
+
+/* Where the metadata after the object and its free pointer begins. */
+static inline unsigned int get_info_end(const struct kmem_cache *s)
+{
+	return freeptr_outside_object(s) ? s->inuse + (unsigned int)sizeof(void *) : s->inuse;
+}
+
+/* slub_debug_orig_size() of a live cache: kmalloc caches that store users keep the size. */
+static inline bool cache_debug_orig_size(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
+}
+
+/* The object's share of its stride, not counting the left red zone before it. */
+static inline unsigned int size_from_object(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_RED_ZONE) ? s->size - s->red_left_pad : s->size;
+}
+
+static unsigned long *orig_size_slot(const struct kmem_cache *s, void *object)
+{
+	return (unsigned long *)((char *)object + get_info_end(s) + 2 * sizeof(struct track));
+}
+
+static void set_orig_size(struct kmem_cache *s, void *object, unsigned long orig_size)
+{
+	if (cache_debug_orig_size(s))
+		*orig_size_slot(s, object) = orig_size;
+}
+
+static unsigned long get_orig_size(struct kmem_cache *s, void *object)
+{
+	return cache_debug_orig_size(s) ? *orig_size_slot(s, object) : s->object_size;
+}
+
+/* __GFP_ZERO clears what was asked for: on a kmalloc debug cache the rest is red zone. */
+static size_t slab_zero_size(const struct kmem_cache *s, size_t orig_size)
+{
+	return cache_debug_orig_size(s) ? orig_size : s->object_size;
+}
+
+static struct track *get_track(struct kmem_cache *s, void *object, enum track_item alloc)
+{
+	return (struct track *)((char *)object + get_info_end(s)) + alloc;
+}
+
+static noinline depot_stack_handle_t set_track_prepare(void)
+{
+	unsigned long entries[TRACK_ADDRS_COUNT];
+	unsigned int nr = stack_trace_save(entries, TRACK_ADDRS_COUNT, TRACK_SKIP_FRAMES);
+
+	return stack_depot_save(entries, nr, GFP_NOWAIT);
+}
+
+static void set_track_update(struct kmem_cache *s, void *object, enum track_item alloc,
+			     unsigned long addr, depot_stack_handle_t handle)
+{
+	struct track *p = get_track(s, object, alloc);
+
+	p->handle = handle;
+	p->addr = addr;
+	p->cpu = (int)smp_processor_id();
+	p->pid = port_task_id();
+	p->when = slub_jiffies();
+}
+
+static void set_track(struct kmem_cache *s, void *object, enum track_item alloc, unsigned long addr)
+{
+	set_track_update(s, object, alloc, addr, set_track_prepare());
+}
+
+static void init_tracking(struct kmem_cache *s, void *object)
+{
+	if (s->flags & SLAB_STORE_USER)
+		memset(get_track(s, object, TRACK_ALLOC), 0, 2 * sizeof(struct track));
+}
+
+static void print_track(const char *what, const struct track *t, unsigned long pr_time)
+{
+	char sym[256];
+
+	if (!t->addr)
+		return;
+	port_symbolize((void *)t->addr, sym, sizeof(sym));
+	pr_err("%s in %s age=%lu cpu=%u pid=%d\n", what, sym, pr_time - t->when,
+	       (unsigned int)t->cpu, t->pid);
+	if (t->handle)
+		stack_depot_print(t->handle);
+	else
+		pr_err("object allocation/free stack trace missing\n");
+}
+
+static void print_tracking(struct kmem_cache *s, void *object)
+{
+	unsigned long pr_time = slub_jiffies();
+
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	print_track("Allocated", get_track(s, object, TRACK_ALLOC), pr_time);
+	print_track("Freed", get_track(s, object, TRACK_FREE), pr_time);
+}
+
+/* The object, what surrounds it and its metadata, as hex dumps. */
+static void print_trailer(struct kmem_cache *s, struct slab *slab, u8 *p)
+{
+	u8 *addr = slab_address(slab);
+	unsigned int off;
+
+	print_tracking(s, p);
+	print_slab_info(slab);
+	pr_err("Object 0x%016lx @offset=%lu fp=0x%016lx\n\n", (unsigned long)p,
+	       (unsigned long)(p - addr), (unsigned long)get_freepointer(s, p));
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(KERN_ERR, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
+	else if (p > addr + 16)
+		print_section(KERN_ERR, "Bytes b4 ", p - 16, 16);
+	print_section(KERN_ERR, "Object   ", p, min(s->object_size, (unsigned int)PAGE_SIZE));
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(KERN_ERR, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+
+	off = get_info_end(s);
+	if (s->flags & SLAB_STORE_USER)
+		off += 2 * (unsigned int)sizeof(struct track);
+	if (cache_debug_orig_size(s))
+		off += (unsigned int)sizeof(unsigned long);
+	if (off != size_from_object(s))
+		/* the filler begins with the free pointer */
+		print_section(KERN_ERR, "Padding  ", p + off, size_from_object(s) - off);
+}
+
+static void object_err(struct kmem_cache *s, struct slab *slab, void *object, const char *reason)
+{
+	slab_bug(s, "%s", reason);
+	if (!object || !check_valid_pointer(s, slab, slab->objects, object)) {
+		print_slab_info(slab);
+		pr_err("Invalid pointer 0x%016lx\n", (unsigned long)object);
+	} else {
+		print_trailer(s, slab, object);
+	}
+	add_taint(TAINT_BAD_PAGE);
+	WARN_ON(1);
+}
+
+/* Red zones with @val, the object poisoned where the cache asks for it. */
+static void init_object(struct kmem_cache *s, void *object, u8 val)
+{
+	u8 *p = object;
+	unsigned int poison_size = s->object_size;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		memset(p - s->red_left_pad, val, s->red_left_pad);
+		/* the bytes kmalloc gave beyond the request are red zone too */
+		if (cache_debug_orig_size(s) && val == SLUB_RED_ACTIVE)
+			poison_size = (unsigned int)get_orig_size(s, object);
+	}
+	if (s->flags & __OBJECT_POISON) {
+		memset(p, POISON_FREE, poison_size - 1);
+		p[poison_size - 1] = POISON_END;
+	}
+	if (s->flags & SLAB_RED_ZONE)
+		memset(p + poison_size, val, s->inuse - poison_size);
+}
+
+/* The first byte of [start, start + bytes) that is not @c, or NULL (lib/string.c). */
+static u8 *memchr_inv(u8 *start, int c, size_t bytes)
+{
+	for (size_t i = 0; i < bytes; i++)
+		if (start[i] != (u8)c)
+			return start + i;
+	return NULL;
+}
+
+static void restore_bytes(struct kmem_cache *s, const char *message, u8 data, u8 *from, u8 *to)
+{
+	slab_fix(s, "Restoring %s 0x%016lx-0x%016lx=0x%x", message, (unsigned long)from,
+		 (unsigned long)(to - 1), data);
+	memset(from, data, (size_t)(to - from));
+}
+
+/*
+ * Are the @bytes at @start all @value? If not: the damaged range, the object report
+ * (once per check_object(), @slab_obj_print), and the bytes restored.
+ */
+static int check_bytes_and_report(struct kmem_cache *s, struct slab *slab, u8 *object,
+				  const char *what, u8 *start, unsigned int value,
+				  unsigned int bytes, bool slab_obj_print)
+{
+	u8 *addr = slab_address(slab), *fault, *end;
+
+	fault = memchr_inv(start, (int)value, bytes);
+	if (!fault)
+		return 1;
+	end = start + bytes;
+	while (end > fault && end[-1] == value)
+		end--;
+	pr_err("[%s overwritten] 0x%016lx-0x%016lx @offset=%lu. First byte 0x%x instead of 0x%x\n",
+	       what, (unsigned long)fault, (unsigned long)(end - 1), (unsigned long)(fault - addr),
+	       fault[0], value);
+	if (slab_obj_print)
+		object_err(s, slab, object, "Object corrupt");
+	restore_bytes(s, what, (u8)value, fault, end);
+	return 0;
+}
+
+/* The object's padding after its metadata (SLAB_POISON: POISON_INUSE). */
+static int check_pad_bytes(struct kmem_cache *s, struct slab *slab, u8 *p)
+{
+	unsigned long off = get_info_end(s);
+
+	if (s->flags & SLAB_STORE_USER) {
+		off += 2 * sizeof(struct track);
+		if (s->flags & SLAB_KMALLOC)
+			off += sizeof(unsigned long);
+	}
+	if (size_from_object(s) == off)
+		return 1;
+	return check_bytes_and_report(s, slab, p, "Object padding", p + off, POISON_INUSE,
+				      size_from_object(s) - (unsigned int)off, true);
+}
+
+/* The slab's tail after its last object (SLAB_POISON: POISON_INUSE). */
+static void slab_pad_check(struct kmem_cache *s, struct slab *slab)
+{
+	u8 *start, *end, *pad, *fault;
+	size_t length, remainder;
+
+	if (!(s->flags & SLAB_POISON))
+		return;
+	start = slab_address(slab);
+	length = slab_size(slab);
+	end = start + length;
+	remainder = length % s->size;
+	if (!remainder)
+		return;
+	pad = end - remainder;
+	fault = memchr_inv(pad, POISON_INUSE, remainder);
+	if (!fault)
+		return;
+	while (end > fault && end[-1] == POISON_INUSE)
+		end--;
+	slab_bug(s, "Padding overwritten. 0x%016lx-0x%016lx @offset=%lu", (unsigned long)fault,
+		 (unsigned long)(end - 1), (unsigned long)(fault - start));
+	print_section(KERN_ERR, "Padding ", pad, (unsigned int)remainder);
+	__slab_err(slab);
+	restore_bytes(s, "slab padding", POISON_INUSE, fault, end);
+}
+
+/*
+ * Everything that can be checked of one object, allocated (@val SLUB_RED_ACTIVE) or free
+ * (SLUB_RED_INACTIVE): red zones, poison, padding, the free pointer. Each damage is
+ * reported and repaired; returns 1 if there was none.
+ */
+static int check_object(struct kmem_cache *s, struct slab *slab, void *object, u8 val)
+{
+	u8 *p = object, *endobject = p + s->object_size;
+	int ret = 1;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		if (!check_bytes_and_report(s, slab, p, "Left Redzone", p - s->red_left_pad, val,
+					    s->red_left_pad, ret))
+			ret = 0;
+		if (!check_bytes_and_report(s, slab, p, "Right Redzone", endobject, val,
+					    s->inuse - s->object_size, ret))
+			ret = 0;
+		if (cache_debug_orig_size(s) && val == SLUB_RED_ACTIVE) {
+			unsigned long orig_size = get_orig_size(s, object);
+
+			if (s->object_size > orig_size &&
+			    !check_bytes_and_report(s, slab, p, "kmalloc Redzone", p + orig_size,
+						    val, s->object_size - (unsigned int)orig_size,
+						    ret))
+				ret = 0;
+		}
+	} else if ((s->flags & SLAB_POISON) && s->object_size < s->inuse) {
+		if (!check_bytes_and_report(s, slab, p, "Alignment padding", endobject,
+					    POISON_INUSE, s->inuse - s->object_size, ret))
+			ret = 0;
+	}
+
+	if (s->flags & SLAB_POISON) {
+		if (val != SLUB_RED_ACTIVE && (s->flags & __OBJECT_POISON)) {
+			if (!check_bytes_and_report(s, slab, p, "Poison", p, POISON_FREE,
+						    s->object_size - 1, ret))
+				ret = 0;
+			if (!check_bytes_and_report(s, slab, p, "End Poison",
+						    p + s->object_size - 1, POISON_END, 1, ret))
+				ret = 0;
+		}
+		/* check_pad_bytes() repairs what it finds */
+		if (!check_pad_bytes(s, slab, p))
+			ret = 0;
+	}
+
+	/* An allocated object's free pointer inside it is the owner's data. */
+	if ((freeptr_outside_object(s) || val != SLUB_RED_ACTIVE) &&
+	    !check_valid_pointer(s, slab, slab->objects, get_freepointer(s, p))) {
+		object_err(s, slab, p, "Freepointer corrupt");
+		/* the rest of the slab's free objects are lost: better than following it */
+		set_freepointer(s, p, NULL);
+		ret = 0;
+	}
+	return ret;
+}
+
+/* The slab's counters and padding; 0 if it must not be touched. */
+static int check_slab(struct kmem_cache *s, struct slab *slab)
+{
+	unsigned int maxobj = order_objects(slab_page_order(slab), s->size);
+
+	if (slab->objects > maxobj) {
+		slab_err(s, slab, "objects %u > max %u", slab->objects, maxobj);
+		return 0;
+	}
+	if (slab->inuse > slab->objects) {
+		slab_err(s, slab, "inuse %u > max %u", slab->inuse, slab->objects);
+		return 0;
+	}
+	/* a debug cache freezes a slab only when a check failed (alloc_debug_processing) */
+	if (slab_no_cpu_cache(s) && slab->frozen) {
+		slab_err(s, slab, "Slab disabled since SLUB metadata consistency check failed");
+		return 0;
+	}
+	slab_pad_check(s, slab);
+	return 1;
+}
+
+/*
+ * Is @search on the slab's freelist? The walk checks every pointer, cuts the list where
+ * it goes wrong or loops, and sets the counters right (list_lock, or slab_lock, held).
+ * With @search NULL: true once the freelist is sound.
+ */
+static bool on_freelist(struct kmem_cache *s, struct slab *slab, void *search)
+{
+	unsigned int nr = 0, max_objects;
+	void *fp = slab->freelist, *object = NULL;
+
+	while (fp && nr <= slab->objects) {
+		if (fp == search)
+			return true;
+		if (!check_valid_pointer(s, slab, slab->objects, fp)) {
+			if (object) {
+				object_err(s, slab, object, "Freechain corrupt");
+				set_freepointer(s, object, NULL);
+				break;
+			}
+			slab_err(s, slab, "Freepointer corrupt");
+			slab->freelist = NULL;
+			slab->inuse = slab->objects;
+			slab_fix(s, "Freelist cleared");
+			return false;
+		}
+		object = fp;
+		fp = get_freepointer(s, object);
+		nr++;
+	}
+	if (nr > slab->objects) {
+		slab_err(s, slab, "Freelist cycle detected");
+		slab->freelist = NULL;
+		slab->inuse = slab->objects;
+		slab_fix(s, "Freelist cleared");
+		return false;
+	}
+	max_objects =
+		min(order_objects(slab_page_order(slab), s->size), (unsigned int)MAX_OBJS_PER_PAGE);
+	if (slab->objects != max_objects) {
+		slab_err(s, slab, "Wrong number of objects. Found %u but should be %u",
+			 slab->objects, max_objects);
+		slab->objects = max_objects;
+		slab_fix(s, "Number of objects adjusted");
+	}
+	if (slab->inuse != slab->objects - nr) {
+		slab_err(s, slab, "Wrong object count. Counter is %u but counted were %u",
+			 slab->inuse, slab->objects - nr);
+		slab->inuse = slab->objects - nr;
+		slab_fix(s, "Object count adjusted");
+	}
+	return search == NULL;
+}
+
+/* SLAB_TRACE: every allocation and free of the cache, with its stack. */
+static void trace(struct kmem_cache *s, struct slab *slab, void *object, int alloc)
+{
+	if (!(s->flags & SLAB_TRACE))
+		return;
+	pr_info("TRACE %s %s 0x%016lx inuse=%u fp=0x%016lx\n", s->name, alloc ? "alloc" : "free",
+		(unsigned long)object, slab->inuse, (unsigned long)slab->freelist);
+	if (!alloc)
+		print_section(KERN_INFO, "Object ", object, s->object_size);
+	dump_stack();
+}
+
+static void setup_object_debug(struct kmem_cache *s, void *object)
+{
+	if (!(s->flags & (SLAB_STORE_USER | SLAB_RED_ZONE | __OBJECT_POISON)))
+		return;
+	init_object(s, object, SLUB_RED_INACTIVE);
+	init_tracking(s, object);
+}
+
+static void setup_slab_debug(struct kmem_cache *s, struct slab *slab, void *addr)
+{
+	if (s->flags & SLAB_POISON)
+		memset(addr, POISON_INUSE, slab_size(slab));
+}
+
+static int alloc_consistency_checks(struct kmem_cache *s, struct slab *slab, void *object)
+{
+	if (!check_slab(s, slab))
+		return 0;
+	if (!check_valid_pointer(s, slab, slab->objects, object)) {
+		object_err(s, slab, object, "Freelist Pointer check fails");
+		return 0;
+	}
+	return check_object(s, slab, object, SLUB_RED_INACTIVE);
+}
+
+static noinline bool alloc_debug_processing(struct kmem_cache *s, struct slab *slab, void *object,
+					    unsigned long orig_size)
+{
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !alloc_consistency_checks(s, slab, object))
+		goto bad;
+	trace(s, slab, object, 1);
+	set_orig_size(s, object, orig_size);
+	init_object(s, object, SLUB_RED_ACTIVE);
+	return true;
+
+bad:
+	/* Touch none of the slab's other objects again: all of them count as used. */
+	slab_fix(s, "Marking all objects used");
+	slab_lock(slab);
+	slab->inuse = slab->objects;
+	slab->freelist = NULL;
+	slab->frozen = 1; /* check_slab() refuses it from now on */
+	slab_unlock(slab);
+	return false;
+}
+
+static int free_consistency_checks(struct kmem_cache *s, struct slab *slab, void *object,
+				   unsigned long addr)
+{
+	if (!check_valid_pointer(s, slab, slab->objects, object)) {
+		slab_err(s, slab, "Invalid object pointer 0x%016lx", (unsigned long)object);
+		return 0;
+	}
+	if (on_freelist(s, slab, object)) {
+		object_err(s, slab, object, "Object already free");
+		return 0;
+	}
+	if (!check_object(s, slab, object, SLUB_RED_ACTIVE))
+		return 0;
+	if (unlikely(s != slab->slab_cache)) {
+		if (!slab->slab_cache)
+			slab_err(NULL, slab, "No slab cache for object 0x%016lx",
+				 (unsigned long)object);
+		else
+			object_err(s, slab, object, "page slab pointer corrupt.");
+		return 0;
+	}
+	return 1;
+}
+
+/* list_lock held */
+static noinline bool free_debug_processing(struct kmem_cache *s, struct slab *slab, void *head,
+					   void *tail, int *bulk_cnt, unsigned long addr,
+					   depot_stack_handle_t handle)
+{
+	bool checks_ok = false;
+	void *object = head;
+	int cnt = 0;
+
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(s, slab))
+		goto out;
+	if (slab->inuse < (unsigned int)*bulk_cnt) {
+		slab_err(s, slab, "Slab has %u allocated objects but %d are to be freed",
+			 slab->inuse, *bulk_cnt);
+		goto out;
+	}
+next_object:
+	if (++cnt > *bulk_cnt)
+		goto out_cnt;
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !free_consistency_checks(s, slab, object, addr))
+		goto out;
+	if (s->flags & SLAB_STORE_USER)
+		set_track_update(s, object, TRACK_FREE, addr, handle);
+	trace(s, slab, object, 0);
+	/* the free pointer survives: poisoning moved it out of the object */
+	init_object(s, object, SLUB_RED_INACTIVE);
+	if (object != tail) {
+		object = get_freepointer(s, object);
+		goto next_object;
+	}
+	checks_ok = true;
+
+out_cnt:
+	if (cnt != *bulk_cnt) {
+		slab_err(s, slab, "Bulk free expected %d objects but found %d", *bulk_cnt, cnt);
+		*bulk_cnt = cnt;
+	}
+out:
+	if (!checks_ok)
+		slab_fix(s, "Object at 0x%016lx not freed", (unsigned long)object);
+	return checks_ok;
+}
+
+static void free_slab_debug_checks(struct kmem_cache *s, struct slab *slab)
+{
+	void *p;
+
+	slab_pad_check(s, slab);
+	for_each_object(p, s, slab_address(slab), slab->objects)
+		check_object(s, slab, p, SLUB_RED_INACTIVE);
 }
 
 /* ---- node lists and counters ---------------------------------------------------------- */
@@ -859,7 +1427,7 @@ static void *next_freelist_entry(struct kmem_cache *s, unsigned long *pos, void 
 static void *setup_object(struct kmem_cache *s, void *object)
 {
 	if (kmem_cache_debug(s))
-		init_object(s, object, 0xbb /* SLUB_RED_INACTIVE */);
+		setup_object_debug(s, object);
 	if (unlikely(s->ctor))
 		s->ctor(object);
 	return object;
@@ -977,6 +1545,9 @@ static void rcu_free_slab(struct rcu_head *h)
  */
 static void free_slab(struct kmem_cache *s, struct slab *slab)
 {
+	/* before the grace period: the rcu_head shares the words the checks read */
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		free_slab_debug_checks(s, slab);
 	if (unlikely(s->flags & SLAB_TYPESAFE_BY_RCU))
 		call_rcu(&slab->rcu_head, rcu_free_slab);
 	else
@@ -1334,8 +1905,12 @@ static noinline void *___slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int no
 	void *freelist;
 	bool try_thisnode = true;
 
-	if (slab_no_cpu_cache(s))
-		return alloc_single(s, gfpflags, node, orig_size);
+	if (slab_no_cpu_cache(s)) {
+		freelist = alloc_single(s, gfpflags, node, orig_size);
+		if (freelist && (s->flags & SLAB_STORE_USER))
+			set_track(s, freelist, TRACK_ALLOC, addr);
+		return freelist;
+	}
 
 	if (node != NUMA_NO_NODE && !node_online_for(s, node))
 		node = NUMA_NO_NODE;
@@ -1436,8 +2011,9 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int 
 {
 	void *object = ___slab_alloc(s, gfpflags, node, addr, this_cpu_slab(s), orig_size);
 
+	/* kzalloc on a kmalloc debug cache: the bytes past the request are its red zone */
 	if (unlikely(gfpflags & __GFP_ZERO) && object)
-		memset(object, 0, s->object_size);
+		memset(object, 0, slab_zero_size(s, orig_size));
 	return object;
 }
 
@@ -1494,9 +2070,13 @@ static noinline void free_to_partial_list(struct kmem_cache *s, struct slab *sla
 	struct slab *slab_free = NULL;
 	int cnt = bulk_cnt;
 	bool double_free = false;
+	depot_stack_handle_t handle = 0;
 
+	/* the stack is saved before the lock: the depot has a lock of its own */
+	if (s->flags & SLAB_STORE_USER)
+		handle = set_track_prepare();
 	spin_lock(&n->list_lock);
-	if (free_debug_processing(s, slab, head, tail, &cnt, addr)) {
+	if (free_debug_processing(s, slab, head, tail, &cnt, addr, handle)) {
 		void *prior;
 		unsigned int inuse;
 
@@ -2273,6 +2853,9 @@ static void slub_free_bulk(struct kmem_cache *s, size_t size, void **p)
 /* slab_ksize(): what a kmalloc caller may use without touching the cache's metadata. */
 static size_t slub_ksize(struct kmem_cache *s, const void *obj)
 {
+	/* the caller may use all of it now: no kmalloc red zone past the request any more */
+	if (cache_debug_orig_size(s))
+		set_orig_size(s, (void *)obj, s->object_size);
 	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
 		return s->object_size;
 	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
@@ -2335,10 +2918,19 @@ static int init_kmem_cache_nodes(struct kmem_cache *s)
 	return 0;
 }
 
+/* slab_debug=O: the defaults, but debug metadata only where it costs no higher order. */
+static const struct slub_order_params slub_debug_o_params = {
+	.min_order = 0,
+	.max_order = PAGE_ALLOC_COSTLY_ORDER,
+	.min_objects = 0,
+	.disable_higher_order_debug = true,
+};
+
 static struct slub_geometry_args geometry_args(const struct kmem_cache *s,
 					       const struct kmem_cache_args *args)
 {
 	return (struct slub_geometry_args){
+		.params = slub_debug_disable_higher_order ? &slub_debug_o_params : NULL,
 		.object_size = s->object_size,
 		.align = args ? args->align : s->align,
 		.flags = s->flags,
@@ -2437,9 +3029,11 @@ static void list_slab_objects(struct kmem_cache *s, struct slab *slab)
 	}
 	for_each_object(p, s, addr, slab->objects)
 	{
-		if (!map_test_and_set(map, obj_to_index(s, slab, p)))
-			pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)p,
-			       (unsigned long)((char *)p - (char *)addr));
+		if (map_test_and_set(map, obj_to_index(s, slab, p)))
+			continue;
+		pr_err("Object 0x%016lx @offset=%lu\n", (unsigned long)p,
+		       (unsigned long)((char *)p - (char *)addr));
+		print_tracking(s, p); /* who allocated what was not freed */
 	}
 	__slab_err(slab);
 }
@@ -2800,22 +3394,20 @@ static int slub_attr_show(struct kmem_cache *s, const char *attr, char *buf, siz
 /* ---- validation --------------------------------------------------------------------------- */
 
 /*
- * Walk one freelist of @slab, marking its objects in @map; a bad pointer or a cycle
- * truncates it where it goes wrong (as on_freelist() repairs). Returns objects counted;
- * *problems counts what was found.
+ * The calling thread's own lockless freelist of its cpu slab: its objects are free, so
+ * they are marked in @map. A bad pointer or a cycle cuts the list where it goes wrong.
  */
-static unsigned int walk_freelist(struct kmem_cache *s, struct slab *slab, void **head,
-				  unsigned long *map, int *problems)
+static void walk_cpu_freelist(struct kmem_cache *s, struct slab *slab, void **head,
+			      unsigned long *map)
 {
-	unsigned int nr = 0, objects = slab_objects_nolock(s, slab);
 	void *object = NULL, *fp = *head;
 
 	while (fp) {
-		if (!check_valid_pointer(s, slab, objects, fp) ||
+		if (!check_valid_pointer(s, slab, slab->objects, fp) ||
 		    map_test_and_set(map, obj_to_index(s, slab, fp))) {
 			if (object) {
 				object_err(s, slab, object,
-					   check_valid_pointer(s, slab, objects, fp) ?
+					   check_valid_pointer(s, slab, slab->objects, fp) ?
 						   "Freelist cycle detected" :
 						   "Freechain corrupt");
 				set_freepointer(s, object, NULL);
@@ -2824,114 +3416,105 @@ static unsigned int walk_freelist(struct kmem_cache *s, struct slab *slab, void 
 				*head = NULL;
 			}
 			slab_fix(s, "Freelist cleared");
-			(*problems)++;
-			break;
+			return;
 		}
 		object = fp;
 		fp = get_freepointer(s, object);
-		nr++;
 	}
-	return nr;
 }
 
 /*
- * validate_slab(): the counters and the freelist of one slab, slab_lock held. @cpu_freelist:
- * the caller's own lockless freelist when @slab is its cpu slab.
+ * validate_slab(): the slab's counters, its freelist, then every object against what it
+ * should be, free or allocated (slab_lock held). @cpu_freelist: the caller's own lockless
+ * freelist when @slab is its cpu slab.
  */
-static int validate_slab(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
+static void validate_slab(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
 {
 	unsigned long map[MAX_OBJS_PER_PAGE / BITS_PER_LONG + 1];
-	unsigned int max = slab_objects_nolock(s, slab), nr;
-	int problems = 0;
+	void *addr = slab_address(slab), *p;
 
 	if (!PageSlab(slab_page(slab)) || slab->slab_cache != s) {
 		slab_err(s, slab, "Not a valid slab page");
-		return 1;
+		return;
 	}
-	if (slab->objects != max) {
-		slab_err(s, slab, "objects %u > max %u", slab->objects, max);
-		return 1;
-	}
-	if (slab->inuse > slab->objects) {
-		slab_err(s, slab, "inuse %u > max %u", slab->inuse, slab->objects);
-		return 1;
-	}
+	if (!check_slab(s, slab) || !on_freelist(s, slab, NULL))
+		return;
+	/* now the freelist is sound: it says which objects are free */
 	memset(map, 0, sizeof(map));
-	nr = walk_freelist(s, slab, &slab->freelist, map, &problems);
-	if ((unsigned int)(slab->objects - slab->inuse) != nr) {
-		slab_err(s, slab, "Wrong number of objects. Found %u but should be %u", nr,
-			 (unsigned int)(slab->objects - slab->inuse));
-		slab->inuse = slab->objects - nr;
-		slab_fix(s, "Object count adjusted");
-		problems++;
-	}
+	for (p = slab->freelist; p; p = get_freepointer(s, p))
+		map_test_and_set(map, obj_to_index(s, slab, p));
 	if (cpu_freelist)
-		walk_freelist(s, slab, cpu_freelist, map, &problems);
-	return problems;
+		walk_cpu_freelist(s, slab, cpu_freelist, map);
+	for_each_object(p, s, addr, slab->objects)
+	{
+		unsigned int idx = obj_to_index(s, slab, p);
+		bool free = map[idx / BITS_PER_LONG] & (1UL << (idx % BITS_PER_LONG));
+
+		if (!check_object(s, slab, p, free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE))
+			break;
+	}
 }
 
-static int validate_slab_locked(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
+static void validate_slab_locked(struct kmem_cache *s, struct slab *slab, void **cpu_freelist)
 {
-	int problems;
-
 	slab_lock(slab);
-	problems = validate_slab(s, slab, cpu_freelist);
+	validate_slab(s, slab, cpu_freelist);
 	slab_unlock(slab);
-	return problems;
 }
 
-static int validate_slab_node(struct kmem_cache *s, struct kmem_cache_node *n)
+static void validate_slab_node(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	unsigned long count = 0;
 	struct slab *slab;
-	int problems = 0;
 
 	spin_lock(&n->list_lock);
 	list_for_each_entry(slab, &n->partial, slab_list) {
-		problems += validate_slab_locked(s, slab, NULL);
+		validate_slab_locked(s, slab, NULL);
 		count++;
 	}
 	if (count != n->nr_partial) {
 		pr_err("SLUB %s: %lu partial slabs counted but counter=%lu\n", s->name, count,
 		       n->nr_partial);
-		problems++;
+		slab_errors++;
 	}
 	if (s->flags & SLAB_STORE_USER) {
 		list_for_each_entry(slab, &n->full, slab_list) {
-			problems += validate_slab_locked(s, slab, NULL);
+			validate_slab_locked(s, slab, NULL);
 			count++;
 		}
 		if (count != node_nr_slabs(n)) {
 			pr_err("SLUB: %s %lu slabs counted but counter=%lu\n", s->name, count,
 			       node_nr_slabs(n));
-			problems++;
+			slab_errors++;
 		}
 	}
 	spin_unlock(&n->list_lock);
-	return problems;
 }
 
 /*
- * Every node list, and the calling thread's own cpu slab and cpu partial slabs: other
- * threads' are in use without a lock and cannot be looked at safely.
+ * validate_slab_cache(): every node list, and the calling thread's own cpu slab and cpu
+ * partial slabs: other threads' are in use without a lock and cannot be looked at
+ * safely. Returns the problems found (each report and each repair counts one), and
+ * repairs what it can, so that a second run finds none.
  */
 static int slub_validate(struct kmem_cache *s)
 {
 	struct slab_thread_area *area = slab_thread_area_current;
+	unsigned int errors_before = slab_errors;
 	struct kmem_cache_node *n;
-	int node, problems = 0;
+	int node;
 
-	for_each_kmem_cache_node(s, node, n) problems += validate_slab_node(s, n);
+	for_each_kmem_cache_node(s, node, n) validate_slab_node(s, n);
 	if (area && !slab_no_cpu_cache(s)) {
 		struct kmem_cache_cpu *c = &area->cpu[s->cpu_index];
 		struct slab *slab;
 
 		if (c->slab)
-			problems += validate_slab_locked(s, c->slab, &c->freelist);
+			validate_slab_locked(s, c->slab, &c->freelist);
 		for (slab = c->partial; slab; slab = slab->next)
-			problems += validate_slab_locked(s, slab, NULL);
+			validate_slab_locked(s, slab, NULL);
 	}
-	return problems;
+	return (int)(slab_errors - errors_before);
 }
 
 /* fork(): the barns' locks too (slab_mutex is held: slab_caches is stable). */
@@ -2984,5 +3567,6 @@ const struct slab_ops slub_ops = {
 	.fork_prepare = slub_fork_prepare,
 	.fork_parent = slub_fork_done,
 	.fork_child = slub_fork_done,
+	.print_tracking = print_tracking,
 	.obj_valid = slub_obj_valid,
 };

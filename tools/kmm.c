@@ -72,6 +72,12 @@ static int cmd_slab(int argc, char **argv)
 		return 0;
 	}
 	for (int i = 2; i < argc; i++) {
+		/* sysfs's validate is written to; here it runs and says what it found */
+		if (!strcmp(argv[i], "validate") &&
+		    kmm_slab_attr(argv[1], "object_size", buf, sizeof(buf)) >= 0) {
+			printf("%d\n", kmm_slab_validate(argv[1]));
+			continue;
+		}
 		if (kmm_slab_attr(argv[1], argv[i], buf, sizeof(buf)) < 0) {
 			fprintf(stderr, "kmm: %s has no attribute '%s'\n", argv[1], argv[i]);
 			status = 2;

@@ -102,4 +102,9 @@ _Noreturn void __bug(const char *file, int line);
 			BUG();      \
 	} while (0)
 
+/* lib/hexdump.c: rows of hex bytes, each prefixed by @prefix_str and an address or offset. */
+enum { DUMP_PREFIX_NONE, DUMP_PREFIX_ADDRESS, DUMP_PREFIX_OFFSET };
+void print_hex_dump(const char *level, const char *prefix_str, int prefix_type, int rowsize,
+		    int groupsize, const void *buf, size_t len, bool ascii);
+
 #endif /* KMM_LINUX_PRINTK_H */

@@ -50,8 +50,9 @@ const struct kmm_config *kmm_config_get(void);
 
 /*
  * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
- * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", and "layout" (the
- * virtual memory map of the layout in force); and for each node N the files of
+ * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", "layout" (the
+ * virtual memory map of the layout in force), and "map" (an SVG picture of physical
+ * memory, see kmm_map_write() below); and for each node N the files of
  * /sys/devices/system/node/nodeN/: "nodeN/meminfo", "nodeN/numastat", "nodeN/vmstat"
  * and "nodeN/distance". Returns 0, or -ENOENT (-2) for an unknown name or node. The
  * freestanding form hands text to @emit in pieces.
@@ -62,6 +63,25 @@ int kmm_report_write(const char *name, void (*emit)(void *ctx, const char *text,
 #if defined(__STDC_HOSTED__) && __STDC_HOSTED__
 #include <stdio.h>
 int kmm_report(FILE *out, const char *name);
+#endif
+
+/*
+ * The memory map: an SVG picture of physical memory, zone by zone, one cell per
+ * @cell_pages page frames, each cell in the colour of the owner of most of its frames
+ * (free blocks by order, per-CPU lists, page allocations by migratetype, vmalloc,
+ * kmalloc_large, SLOB's heap, each slab cache), with a legend that counts pages and
+ * cells per owner. The "map" report is this with the defaults. Returns 0, or -ENOMEM
+ * (-12) when the port has no memory for the page-owner scratch array (2 bytes a frame).
+ */
+struct kmm_map_options {
+	unsigned long cell_pages; /* frames per cell, a power of two; 0 (or not a power
+				     of two): the smallest that keeps RAM within 32768 cells */
+	unsigned int columns;	  /* cells per row; 0: 128 */
+};
+int kmm_map_write(const struct kmm_map_options *opt,
+		  void (*emit)(void *ctx, const char *text, size_t len), void *ctx);
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+int kmm_map(FILE *out, const struct kmm_map_options *opt);
 #endif
 
 /* Names of all reports, NULL-terminated. */

@@ -1809,6 +1809,30 @@ void kmm_page_stats(struct kmm_page_stats *stats)
 	stats->allocated = stats->total - stats->free - stats->pcp;
 }
 
+/* The migratetype of the pageblock @page is in (mm/page_alloc.c's name). */
+int get_pageblock_migratetype(const struct page *page)
+{
+	return get_pfnblock_migratetype(page_zone(page), page_to_pfn(page));
+}
+
+/* Call @fn for every block on @zone's per-CPU lists, each CPU's pcp->lock held in turn. */
+void pcp_for_each_block(struct zone *zone,
+			void (*fn)(void *ctx, struct page *page, unsigned int order), void *ctx)
+{
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+		spin_lock(&pcp->lock);
+		for (unsigned int pindex = 0; pindex < NR_PCP_LISTS; pindex++) {
+			struct page *page;
+
+			list_for_each_entry(page, &pcp->lists[pindex], lru)
+				fn(ctx, page, pindex_to_order(pindex));
+		}
+		spin_unlock(&pcp->lock);
+	}
+}
+
 static int check_zone_locked(struct zone *zone)
 {
 	int problems = 0;

@@ -158,6 +158,14 @@ void kvfree_rcu_fork_child(void);
 /* ---- meminfo.c ------------------------------------------------------------------------ */
 
 void meminfo_show(struct seq_file *m);
+/* A node counter summed over nodes: in its own unit, and in pages for the *_B ones. */
+unsigned long global_node_page_state(enum node_stat_item item);
+unsigned long global_node_page_state_pages(enum node_stat_item item);
+
+/* ---- stats_area.c: statistics published for kmm top (KMM_STATS=1) -------------------------- */
+
+/* Publish and start the refresher if configured; 0 (kmm works on without it). */
+int stats_area_init(void);
 
 /* ---- debug.c: GFP flag names, page dumps ----------------------------------------------- */
 

@@ -9,7 +9,7 @@
  *                         replay a kernel kmem trace on kmm (replay.c)
  *   kmm map [--slab=...] [--ram=SIZE] [--cell=PAGES] [-o FILE.svg] [TRACE]
  *                         the memory map (SVG), after replaying TRACE if one is given
- *   kmm top [-p PID] [-n COUNT] [-d SECONDS]
+ *   kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]
  *                         a live slabtop-like view of a process on kmm (top.c)
  * The command is a thin shell over the library's public API (<kmm.h>, <linux/gfp.h>):
  * whatever it shows, a program linking libkmm can get the same way.
@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 
 #include "replay.h"
+#include "top.h"
 
 static void usage(FILE *out)
 {
@@ -35,7 +36,7 @@ static void usage(FILE *out)
 		"       kmm map [--slab=slub|slab|slob|all] [--ram=SIZE] [--cell=PAGES] [-o "
 		"FILE.svg] "
 		"[TRACE]\n"
-		"       kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b]\n"
+		"       kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]\n"
 		"       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
 		fprintf(out, "%s, ", *n);
@@ -216,6 +217,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "map"))
 		return cmd_map(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

@@ -1822,14 +1822,14 @@ void pcp_for_each_block(struct zone *zone,
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
 
-		spin_lock(&pcp->lock);
+		pcp_spin_lock_slow(pcp); /* pcp locks have no sleepers: never spin_lock() them */
 		for (unsigned int pindex = 0; pindex < NR_PCP_LISTS; pindex++) {
 			struct page *page;
 
 			list_for_each_entry(page, &pcp->lists[pindex], lru)
 				fn(ctx, page, pindex_to_order(pindex));
 		}
-		spin_unlock(&pcp->lock);
+		pcp_spin_unlock(pcp);
 	}
 }
 

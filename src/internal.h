@@ -240,8 +240,8 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, i
 		       unsigned int alloc_flags);
 /* Pages on per-CPU lists, all zones. */
 unsigned long pcp_pages_count(void);
-/* For the memory map (page_map.c): a page's pageblock migratetype, and the pcp blocks. */
-int get_pageblock_migratetype(const struct page *page);
+/* For the memory map (page_map.c): a frame's pageblock migratetype, and the pcp blocks. */
+int pageblock_migratetype(const struct zone *zone, unsigned long pfn);
 void pcp_for_each_block(struct zone *zone,
 			void (*fn)(void *ctx, struct page *page, unsigned int order), void *ctx);
 void page_alloc_fork_prepare(void);

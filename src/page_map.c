@@ -72,15 +72,47 @@ static void map_copy_name(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
-/* The owner of an allocated head page and how many frames it covers. */
-static unsigned int page_owner_of(struct page_map *map, const struct page *page, unsigned long *nr)
-{
-	unsigned int type = READ_ONCE(page->page_type) >> 24;
-	unsigned int order = PageHead(page) ? compound_order(page) : 0;
+/* What the walk needs of a struct page, read in one go. */
+struct page_snap {
+	unsigned long flags;
+	unsigned int page_type; /* PGTY_* in the top byte, 0: none */
+	unsigned long private;	/* a free block's order */
+	int refcount;
+	unsigned int order; /* a compound head's order, else 0 */
+	const struct kmem_cache *slab_cache;
+};
 
-	*nr = 1UL << min(order, (unsigned int)MAX_PAGE_ORDER);
+/*
+ * Read a page its owner may be changing under us: the map is a snapshot, as the
+ * kernel's kpageflags and page_owner walkers are (their data_race()), and
+ * ThreadSanitizer is told so. Plain field reads only: a helper would be instrumented.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define map_data_race __attribute__((no_sanitize("thread")))
+#else
+#define map_data_race
+#endif
+
+map_data_race static void page_snapshot(const struct page *page, struct page_snap *snap)
+{
+	snap->flags = page->flags;
+	snap->page_type = page->page_type;
+	snap->private = page->private;
+	snap->refcount = page->_refcount.counter;
+	snap->order = (snap->flags >> PG_head) & 1 ? page[1].compound_order : 0;
+	snap->slab_cache =
+		(snap->page_type >> 24) == PGTY_slab ? page_slab(page)->slab_cache : NULL;
+}
+
+/* The owner of an allocated head page and how many frames it covers. */
+static unsigned int page_owner_of(struct page_map *map, const struct zone *zone, unsigned long pfn,
+				  const struct page_snap *snap, unsigned long *nr)
+{
+	unsigned int type = snap->page_type >> 24;
+
+	*nr = 1UL << min(snap->order, (unsigned int)MAX_PAGE_ORDER);
 	if (type == PGTY_slab) {
-		struct kmem_cache *s = READ_ONCE(page_slab(page)->slab_cache);
+		const struct kmem_cache *s = snap->slab_cache;
 
 		if (!s)
 			return OWNER_SLOB_HEAP;
@@ -91,16 +123,17 @@ static unsigned int page_owner_of(struct page_map *map, const struct page *page,
 	}
 	if (type == PGTY_large_kmalloc)
 		return OWNER_KMALLOC_LARGE;
-	if (PageReserved(page))
+	if ((snap->flags >> PG_reserved) & 1)
 		return OWNER_RESERVED;
-	return OWNER_PAGES + (unsigned int)get_pageblock_migratetype(page);
+	return OWNER_PAGES + (unsigned int)pageblock_migratetype(zone, pfn);
 }
 
 /*
- * Walk one zone's frames (zone->lock held). A frame that is neither free nor the head of
- * something in use is the tail of a non-compound multi-page allocation (split_page()
- * pages and alloc_pages() without __GFP_COMP keep no order): it goes with the
- * allocation before it. Frames already marked (per-CPU lists) are left as they are.
+ * Walk one zone's frames (zone->lock held: the free blocks stay put, while pages in use
+ * may change hands). A frame that is neither free nor the head of something in use is
+ * the tail of a non-compound multi-page allocation (split_page() pages and alloc_pages()
+ * without __GFP_COMP keep no order): it goes with the allocation before it. Frames
+ * already marked (per-CPU lists) are left as they are.
  */
 static void map_walk_zone_locked(struct page_map *map, struct zone *zone)
 {
@@ -108,7 +141,7 @@ static void map_walk_zone_locked(struct page_map *map, struct zone *zone)
 	unsigned long pfn = zone->zone_start_pfn;
 
 	while (pfn < zone_end_pfn(zone)) {
-		const struct page *page = pfn_to_page(pfn);
+		struct page_snap snap;
 		unsigned long nr = 1;
 		unsigned int owner;
 
@@ -117,16 +150,17 @@ static void map_walk_zone_locked(struct page_map *map, struct zone *zone)
 			pfn++;
 			continue;
 		}
-		if (PageBuddy(page)) {
+		page_snapshot(pfn_to_page(pfn), &snap);
+		if ((snap.page_type >> 24) == PGTY_buddy) {
 			unsigned int order =
-				min((unsigned int)page->private, (unsigned int)MAX_PAGE_ORDER);
+				min((unsigned int)snap.private, (unsigned int)MAX_PAGE_ORDER);
 
 			nr = 1UL << order;
 			owner = OWNER_FREE + order;
 			prev = OWNER_NONE;
-		} else if (page->page_type || PageHead(page) || PageReserved(page) ||
-			   page_ref_count(page) > 0) {
-			owner = page_owner_of(map, page, &nr);
+		} else if (snap.page_type || snap.order || snap.refcount > 0 ||
+			   ((snap.flags >> PG_reserved) & 1)) {
+			owner = page_owner_of(map, zone, pfn, &snap, &nr);
 			prev = owner >= OWNER_PAGES && owner < OWNER_VMALLOC ? owner : OWNER_NONE;
 		} else {
 			owner = prev;

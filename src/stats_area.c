@@ -65,8 +65,8 @@ static void stats_refresh(struct kmm_stats_area *a)
 	struct kmm_page_stats pages;
 
 	kmm_page_stats(&pages);
-	__atomic_fetch_add(&a->seq, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	/* acquire: the figures below are not written before the counter turns odd */
+	__atomic_fetch_add(&a->seq, 1, __ATOMIC_ACQ_REL);
 	a->pages = pages;
 	a->slab_pages = global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) +
 			global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);

@@ -1,4 +1,4 @@
-/* kmm-test: labels=unit env=KMM_RAM=256M,KMM_PAGE_REPORTING=0 timeout=120 backends=all */
+/* kmm-test: labels=unit env=KMM_RAM=256M,KMM_PAGE_REPORTING=0 timeout=300 backends=all */
 /*
  * test_map.c - the memory map (src/page_map.c, the "map" report, `kmm replay --map`).
  *

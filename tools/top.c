@@ -71,6 +71,17 @@ static const struct kmm_stats_area *top_map(int pid)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The copy is read before the counter is read again (the kernel's smp_rmb()). */
+static inline void read_barrier(void)
+{
+#ifdef __SANITIZE_THREAD__
+	/* ThreadSanitizer has no fences; the writer is another process, out of its sight */
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+#else
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
+}
+
 /* A consistent copy of the area (the seqcount read side); false if it never settles. */
 static bool top_snapshot(const struct kmm_stats_area *shared, struct kmm_stats_area *copy)
 {
@@ -82,7 +93,7 @@ static bool top_snapshot(const struct kmm_stats_area *shared, struct kmm_stats_a
 			continue;
 		}
 		memcpy(copy, shared, sizeof(*copy));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		read_barrier();
 		if (__atomic_load_n(&shared->seq, __ATOMIC_RELAXED) == seq)
 			return copy->magic == KMM_STATS_MAGIC && copy->version == KMM_STATS_VERSION;
 	}

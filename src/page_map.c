@@ -522,9 +522,9 @@ static unsigned long draw_zone(struct seq_file *m, struct page_map *map, struct 
 	y += HEADING_PX;
 	top = y;
 	seq_printf(m,
-		   "<g class=\"zone-cells\" data-zone=\"%s\" data-start-pfn=\"%lu\" "
-		   "data-end-pfn=\"%lu\">\n",
-		   zone->name, zone->zone_start_pfn, end);
+		   "<g class=\"zone-cells\" data-node=\"%d\" data-zone=\"%s\" "
+		   "data-start-pfn=\"%lu\" data-end-pfn=\"%lu\">\n",
+		   zone->zone_pgdat->node_id, zone->name, zone->zone_start_pfn, end);
 	for (unsigned long row = 0; row < rows;) {
 		unsigned long idle = idle_rows_from(map, zone, row);
 

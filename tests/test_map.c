@@ -11,6 +11,7 @@
  *    page allocations; and goes away when freed;
  *  - every other page freed makes order-0 free blocks, on the per-CPU lists first and in
  *    the buddy lists after a drain; a fixed scale gives the cells it says;
+ *  - `kmm map` draws a fresh kmm, or the state after a trace, on the back-end asked;
  *  - the shipped trace replayed on SLUB, SLAB and SLOB draws three different maps: the
  *    kmalloc caches each back-end has (SLUB from kmalloc-8, SLAB from kmalloc-32, SLOB
  *    none but its heap), and the slab pages of each map equal the slab pages the replay
@@ -252,6 +253,44 @@ TEST(a_fixed_scale_draws_its_cells)
 	CHECK_EQ(cells, 128);
 	CHECK(owner_cells(&f, "free:10") > 100);
 	free(f.text);
+}
+
+/* `kmm map`: the map of a fresh kmm, and the map after a trace, on the back-end asked. */
+TEST(kmm_map_command)
+{
+	const char *kmm = kmm_test_binary("kmm");
+	char dir[] = "/tmp/kmm-mapcmd-XXXXXX", cmd[8192], path[256];
+	struct map_facts f;
+	char *out;
+	int status = -1;
+
+	REQUIRE(kmm && mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fresh.svg", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' map --slab=slab --ram=64M -o %s 2>&1", kmm, path);
+	out = kmm_run_capture(cmd, &status);
+	CHECK_EQ(status, 0);
+	free(out);
+	facts_of_file(path, &f);
+	check_well_formed(&f);
+	CHECK_STR_CONTAINS(f.text, "svg slab 1\n");
+	CHECK_EQ(owner_pages_sum(&f, ""), 64 << (20 - 12)); /* every frame of 64 MiB */
+	free(f.text);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/trace.svg", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' map --slab=slob --ram=256M --cell=4 -o %s '%s' 2>&1", kmm,
+		 path, KMM_TEST_DIR "/data/replay-synthetic.txt");
+	out = kmm_run_capture(cmd, &status);
+	CHECK_EQ(status, 0);
+	CHECK_STR_CONTAINS(out, "== slob:"); /* the replay's own summary */
+	free(out);
+	facts_of_file(path, &f);
+	check_well_formed(&f);
+	CHECK_STR_CONTAINS(f.text, "svg slob 4\n");
+	CHECK(owner_pages(&f, "slob_heap") > 0);
+	free(f.text);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* "  slab pages, final     999   1017    919": the figure of back-end @col (0..2). */

@@ -124,33 +124,7 @@ mixed_table() {
 
 [ -x "$B/bench_kmalloc" ] || exit 0
 
-# The peers: label and the soname to preload (glibc: none).
-PEERS="glibc: jemalloc:libjemalloc.so.2 mimalloc:libmimalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4"
-
-# peer_path SONAME: the library's path, or nothing.
-peer_path() {
-	p=$(ldconfig -p 2>/dev/null | awk -v so="$1" '$1 == so { print $NF; exit }')
-	if [ -z "$p" ]; then
-		for dir in /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
-			[ -e "$dir/$1" ] && p="$dir/$1" && break
-		done
-	fi
-	echo "$p"
-}
-
-found="" # "label=path" of each peer present ("glibc=" for glibc)
-missing=""
-for peer in $PEERS; do
-	name=${peer%%:*}
-	so=${peer#*:}
-	if [ -z "$so" ]; then
-		found="$found $name="
-	elif path=$(peer_path "$so") && [ -n "$path" ]; then
-		found="$found $name=$path"
-	else
-		missing="$missing $name"
-	fi
-done
+. "$(dirname "$0")/bench-peers.sh" # sets $found and $missing
 
 # run_peer LABEL PATH ARGS...: bench_kmalloc in malloc mode with PATH preloaded; a peer
 # whose malloc turns out not to be the one preloaded is dropped as missing.
@@ -289,6 +263,7 @@ table random "Batch of $SLOB_BATCH objects, freed in random order, on all three"
 
 mixed_table
 vmalloc_table
+sh "$(dirname "$0")/bench-workloads.sh" "$BUILD"
 
 have_valgrind || exit 0
 

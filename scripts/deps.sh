@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what kmm needs to build and test, or say exactly how. Quiet when all is there.
-# Packages: compiler and build tools, liblzma and zlib (trace reading), valgrind (bench).
+# Packages: compiler and build tools, liblzma and zlib (trace reading), python3 (the
+# memory map tests parse SVG with xml.etree), valgrind (bench).
 # liburcu-dev: RCU grace periods in the hosted port (src/port/hosted_rcu.c).
 set -e
 need=""
@@ -9,6 +10,7 @@ command -v c++ >/dev/null 2>&1 || need="$need g++"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v cmake >/dev/null 2>&1 || need="$need cmake"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v python3 >/dev/null 2>&1 || need="$need python3" # tests read SVG maps with xml.etree
 [ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
 [ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
 pkg-config --exists liburcu-bp 2>/dev/null || need="$need liburcu-dev"

@@ -171,6 +171,8 @@ static int config_resolve(struct kmm_config *c)
 		c->numa_bind = strcmp(v, "0") ? 1 : -1;
 	if (!c->numa_bind)
 		c->numa_bind = -1;
+	if (!c->stats && (v = port_getenv("KMM_STATS")) && *v)
+		c->stats = strcmp(v, "0") ? 1 : -1;
 	return 0;
 }
 
@@ -220,6 +222,7 @@ static int kmm_bring_up(void)
 	err = vmalloc_init();
 	if (err)
 		return err;
+	stats_area_init();
 	port_fork_register(&kmm_fork_ops);
 	atomic_store_explicit(&kmm_initialised, 1, memory_order_release);
 	return 0;

@@ -110,6 +110,10 @@ void seq_printf(struct seq_file *m, const char *fmt, ...) __printf(2, 3);
 void seq_puts(struct seq_file *m, const char *s);
 void seq_putc(struct seq_file *m, char c);
 
+/* ---- page_map.c: the memory map (SVG) ---------------------------------------------------- */
+
+void page_map_show(struct seq_file *m);
+
 /* ---- vmstat.c: buddyinfo, pagetypeinfo, zoneinfo, vmstat ----------------------------- */
 
 void vmstat_show_buddyinfo(struct seq_file *m);
@@ -154,6 +158,14 @@ void kvfree_rcu_fork_child(void);
 /* ---- meminfo.c ------------------------------------------------------------------------ */
 
 void meminfo_show(struct seq_file *m);
+/* A node counter summed over nodes: in its own unit, and in pages for the *_B ones. */
+unsigned long global_node_page_state(enum node_stat_item item);
+unsigned long global_node_page_state_pages(enum node_stat_item item);
+
+/* ---- stats_area.c: statistics published for kmm top (KMM_STATS=1) -------------------------- */
+
+/* Publish and start the refresher if configured; 0 (kmm works on without it). */
+int stats_area_init(void);
 
 /* ---- debug.c: GFP flag names, page dumps ----------------------------------------------- */
 
@@ -228,6 +240,10 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark, i
 		       unsigned int alloc_flags);
 /* Pages on per-CPU lists, all zones. */
 unsigned long pcp_pages_count(void);
+/* For the memory map (page_map.c): a frame's pageblock migratetype, and the pcp blocks. */
+int pageblock_migratetype(const struct zone *zone, unsigned long pfn);
+void pcp_for_each_block(struct zone *zone,
+			void (*fn)(void *ctx, struct page *page, unsigned int order), void *ctx);
 void page_alloc_fork_prepare(void);
 void page_alloc_fork_parent(void);
 void page_alloc_fork_child(void);
@@ -402,6 +418,8 @@ void stack_depot_fork_release(void);
 /* Reserve the window and set up its trees; called once by config.c after slab_init(). */
 int vmalloc_init(void);
 void vmallocinfo_show(struct seq_file *m);
+/* For the memory map: call @fn for each page of every vmalloc() area (vmap_area_lock held). */
+void vmalloc_for_each_page(void (*fn)(void *ctx, const struct page *page), void *ctx);
 /* Hold / release the vmap locks across fork() (both parent and child release). */
 void vmalloc_fork_prepare(void);
 void vmalloc_fork_release(void);

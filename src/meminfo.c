@@ -54,7 +54,7 @@ static unsigned long global_zone_page_state(enum zone_stat_item item)
 }
 
 /* In the counter's own unit: pages, kB (NR_KERNEL_STACK_KB) or bytes (*_B). */
-static unsigned long global_node_page_state(enum node_stat_item item)
+unsigned long global_node_page_state(enum node_stat_item item)
 {
 	unsigned long sum = 0;
 	int nid;
@@ -65,7 +65,7 @@ static unsigned long global_node_page_state(enum node_stat_item item)
 }
 
 /* The slab layer counts its pages in bytes, as the kernel's *_B items; pages here. */
-static unsigned long global_node_page_state_pages(enum node_stat_item item)
+unsigned long global_node_page_state_pages(enum node_stat_item item)
 {
 	unsigned long sum = 0;
 	int nid;

@@ -626,6 +626,15 @@ static inline struct per_cpu_pages *pcp_spin_trylock(struct zone *zone)
 	return spin_trylock(&pcp->lock) ? pcp : NULL;
 }
 
+/*
+ * pcp->count changes under pcp->lock, and is read without it by pcp_pages_count()
+ * (kmm_page_stats(), meminfo, from any thread): a relaxed atomic store, a plain move.
+ */
+static inline void pcp_count_add(struct per_cpu_pages *pcp, int delta)
+{
+	__atomic_store_n(&pcp->count, pcp->count + delta, __ATOMIC_RELAXED);
+}
+
 /* pcp locks have no sleepers (only trylock and lock_slow spin on them): a store frees them. */
 static inline void pcp_spin_unlock(struct per_cpu_pages *pcp)
 {
@@ -669,7 +678,7 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 
 			list_del(&page->lru);
 			count -= (int)nr_pages;
-			pcp->count -= (int)nr_pages;
+			pcp_count_add(pcp, -(int)nr_pages);
 			__free_one_page(page, pfn, zone, order, get_pfnblock_migratetype(zone, pfn),
 					FPI_NONE);
 		} while (count > 0 && !list_empty(list));
@@ -725,13 +734,13 @@ static struct page *__rmqueue_pcplist(struct zone *zone, unsigned int order, int
 		int batch = nr_pcp_alloc(pcp, order);
 		int alloced = rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags);
 
-		pcp->count += alloced << order;
+		pcp_count_add(pcp, alloced << order);
 		if (unlikely(list_empty(list)))
 			return NULL;
 	}
 	page = list_first_entry(list, struct page, lru);
 	list_del(&page->lru);
-	pcp->count -= 1 << order;
+	pcp_count_add(pcp, -(1 << order));
 	return page;
 }
 
@@ -933,7 +942,7 @@ static void free_frozen_page_commit(struct zone *zone, struct per_cpu_pages *pcp
 
 	pcp->events[PGFREE] += 1UL << order;
 	list_add(&page->lru, &pcp->lists[pindex]);
-	pcp->count += 1 << order;
+	pcp_count_add(pcp, 1 << order);
 	if (pcp->free_count < (batch << CONFIG_PCP_BATCH_SCALE_MAX))
 		pcp->free_count += 1 << order;
 	if (pcp->count >= high)
@@ -1538,7 +1547,8 @@ unsigned long pcp_pages_count(void)
 
 	for_each_populated_zone(zone)
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
-			sum += (unsigned long)READ_ONCE(zone->per_cpu_pageset[cpu].count);
+			sum += (unsigned long)__atomic_load_n(&zone->per_cpu_pageset[cpu].count,
+							      __ATOMIC_RELAXED);
 	return sum;
 }
 
@@ -1807,6 +1817,29 @@ void kmm_page_stats(struct kmm_page_stats *stats)
 	stats->pcp = pcp_pages_count();
 	stats->reserved = totalreserve_pages;
 	stats->allocated = stats->total - stats->free - stats->pcp;
+}
+
+int pageblock_migratetype(const struct zone *zone, unsigned long pfn)
+{
+	return get_pfnblock_migratetype(zone, pfn);
+}
+
+/* Call @fn for every block on @zone's per-CPU lists, each CPU's pcp->lock held in turn. */
+void pcp_for_each_block(struct zone *zone,
+			void (*fn)(void *ctx, struct page *page, unsigned int order), void *ctx)
+{
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+		pcp_spin_lock_slow(pcp); /* pcp locks have no sleepers: never spin_lock() them */
+		for (unsigned int pindex = 0; pindex < NR_PCP_LISTS; pindex++) {
+			struct page *page;
+
+			list_for_each_entry(page, &pcp->lists[pindex], lru)
+				fn(ctx, page, pindex_to_order(pindex));
+		}
+		pcp_spin_unlock(pcp);
+	}
 }
 
 static int check_zone_locked(struct zone *zone)

@@ -270,6 +270,14 @@ struct port_fork_ops {
 };
 void port_fork_register(const struct port_fork_ops *ops);
 
+/*
+ * A shared area of @bytes, zeroed, that other processes can read (kmm top): the
+ * process's statistics, named for it (the hosted port: the file kmm_stats_path() names,
+ * mode 0644, removed at normal exit by the process that made it). Called once, at
+ * start-up. NULL if it cannot be had (a kernel port may return static memory).
+ */
+void *port_stats_publish(size_t bytes);
+
 /* Called by the port once, when the process exits normally (atexit), if registered. */
 void port_exit_register(void (*fn)(void));
 

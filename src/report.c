@@ -69,7 +69,8 @@ void seq_putc(struct seq_file *m, char c)
 	REPORT("vmstat", vmstat_show_vmstat)             \
 	REPORT("slabinfo", slabinfo_show)                \
 	REPORT("layout", layout_show)                    \
-	REPORT("vmallocinfo", vmallocinfo_show)
+	REPORT("vmallocinfo", vmallocinfo_show)          \
+	REPORT("map", page_map_show)
 
 struct kmm_report_entry {
 	const char *name;

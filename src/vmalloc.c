@@ -1493,6 +1493,22 @@ void vmallocinfo_show(struct seq_file *m)
 	}
 }
 
+void vmalloc_for_each_page(void (*fn)(void *ctx, const struct page *page), void *ctx)
+{
+	struct vmap_area *va;
+
+	spin_lock(&vmap_area_lock);
+	list_for_each_entry(va, &vmap_area_list, list) {
+		const struct vm_struct *vm = va->vm;
+
+		if (!vm || !(vm->flags & VM_ALLOC) || (vm->flags & VM_UNINITIALIZED))
+			continue;
+		for (unsigned int i = 0; i < vm->nr_pages; i++)
+			fn(ctx, vm->pages[i]);
+	}
+	spin_unlock(&vmap_area_lock);
+}
+
 /* ==== invariant checker ============================================================================== */
 
 #define vmap_check(cond, ...)                                    \

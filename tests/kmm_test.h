@@ -144,6 +144,53 @@ static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
 	return buf;
 }
 
+/* Run a shell command; its stdout (malloc'd, NUL-terminated) and wait status. */
+static inline char *kmm_run_capture(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+	char chunk[4096];
+
+	*status = -1;
+	if (!p)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			buf = realloc(buf, cap);
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	if (!buf)
+		buf = calloc(1, 1);
+	buf[len] = '\0';
+	*status = pclose(p);
+	return buf;
+}
+
+/* A program of the build, by name (build/kmm beside build/tests/), or NULL if absent. */
+static inline const char *kmm_test_binary(const char *name)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 64);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	slash = strrchr(path, '/');
+	if (!slash || strlen(name) > 48)
+		return NULL;
+	strcpy(slash + 1, name);
+	return access(path, X_OK) ? NULL : path;
+}
+
 /* Read everything a report or FILE-writing function produced, via a memory stream. */
 #define CAPTURE(buf, expr)                                        \
 	do {                                                      \

@@ -45,53 +45,6 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* Run a shell command; its stdout (malloc'd) and exit status. */
-static char *run_capture(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	size_t n;
-	char chunk[4096];
-
-	if (!p)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	if (!buf)
-		buf = calloc(1, 1);
-	buf[len] = '\0';
-	*status = pclose(p);
-	return buf;
-}
-
-/* build/kmm, from this test's own path (build/tests/test_replay). */
-static const char *kmm_binary(void)
-{
-	static char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
-	char *slash;
-
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/kmm");
-	return access(path, X_OK) ? NULL : path;
-}
-
 TEST(gfp_names)
 {
 	gfp_t g = 0;
@@ -402,7 +355,7 @@ static char *stable_output(const char *out)
 
 TEST(command_reads_xz_gz_and_plain_alike)
 {
-	const char *kmm = kmm_binary();
+	const char *kmm = kmm_test_binary("kmm");
 	const char *const files[] = { "replay-synthetic.txt", "replay-synthetic.txt.xz",
 				      "replay-synthetic.txt.gz" };
 	char *first = NULL;
@@ -418,7 +371,7 @@ TEST(command_reads_xz_gz_and_plain_alike)
 
 		snprintf(cmd, sizeof(cmd), "%s replay --slab=slub --no-progress '%s%s' 2>&1", kmm,
 			 DATA(""), files[i]);
-		out = run_capture(cmd, &status);
+		out = kmm_run_capture(cmd, &status);
 		REQUIRE(out);
 		CHECK_EQ(status, 0);
 		CHECK_STR_CONTAINS(out,
@@ -443,7 +396,7 @@ TEST(command_reads_xz_gz_and_plain_alike)
 
 TEST(command_shipped_trace_and_all_backends)
 {
-	const char *kmm = kmm_binary();
+	const char *kmm = kmm_test_binary("kmm");
 	char cmd[PATH_MAX * 2];
 	char *out;
 	int status;
@@ -454,7 +407,7 @@ TEST(command_shipped_trace_and_all_backends)
 	}
 	snprintf(cmd, sizeof(cmd), "%s replay --slab=slub --no-progress '%s' 2>&1", kmm,
 		 SHIPPED_TRACE);
-	out = run_capture(cmd, &status);
+	out = kmm_run_capture(cmd, &status);
 	REQUIRE(out);
 	CHECK_EQ(status, 0);
 	CHECK_STR_CONTAINS(out,
@@ -465,7 +418,7 @@ TEST(command_shipped_trace_and_all_backends)
 	/* --slab=all: one child per back-end and the comparison; SLUB must come out ok */
 	snprintf(cmd, sizeof(cmd), "%s replay --no-progress '%s' 2>&1", kmm,
 		 DATA("replay-synthetic.txt"));
-	out = run_capture(cmd, &status);
+	out = kmm_run_capture(cmd, &status);
 	REQUIRE(out);
 	CHECK_STR_CONTAINS(out, "== comparison:");
 	CHECK_STR_CONTAINS(out, "== slub:");

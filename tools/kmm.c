@@ -7,18 +7,24 @@
  *                         a slab cache's attributes, as /sys/kernel/slab/CACHE/ATTR
  *   kmm replay [--slab=slub|slab|slob|all] TRACE
  *                         replay a kernel kmem trace on kmm (replay.c)
+ *   kmm map [--slab=...] [--ram=SIZE] [--cell=PAGES] [-o FILE.svg] [TRACE]
+ *                         the memory map (SVG), after replaying TRACE if one is given
+ *   kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]
+ *                         a live slabtop-like view of a process on kmm (top.c)
  * The command is a thin shell over the library's public API (<kmm.h>, <linux/gfp.h>):
  * whatever it shows, a program linking libkmm can get the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <kmm.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
 #include "replay.h"
+#include "top.h"
 
 static void usage(FILE *out)
 {
@@ -27,6 +33,10 @@ static void usage(FILE *out)
 		"       kmm slab CACHE [ATTR...]\n"
 		"       kmm replay [--slab=slub|slab|slob|all] [--ram=SIZE] [--report=NAME,...] "
 		"TRACE[.gz|.xz]\n"
+		"       kmm map [--slab=slub|slab|slob|all] [--ram=SIZE] [--cell=PAGES] [-o "
+		"FILE.svg] "
+		"[TRACE]\n"
+		"       kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]\n"
 		"       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
 		fprintf(out, "%s, ", *n);
@@ -89,6 +99,70 @@ static int cmd_slab(int argc, char **argv)
 }
 
 /*
+ * `kmm map`: with a trace, `kmm replay --map` (the map drawn after the replay, before
+ * what the trace left live is freed), written to FILE (default kmm-map.svg, and
+ * kmm-map-slub.svg... for --slab=all); without one, the map of kmm as it starts.
+ */
+static int cmd_map(int argc, char **argv)
+{
+	const char *out = NULL, *trace = NULL, *slab = NULL, *ram = NULL;
+	struct kmm_map_options opt = { 0 };
+	char arg_slab[64], arg_ram[64], arg_cell[64], arg_map[4096];
+	char *args[16];
+	int n = 0, err;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strncmp(a, "--slab=", 7))
+			slab = a + 7;
+		else if (!strncmp(a, "--ram=", 6))
+			ram = a + 6;
+		else if (!strncmp(a, "--cell=", 7))
+			opt.cell_pages = strtoul(a + 7, NULL, 0);
+		else if (!strcmp(a, "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (a[0] == '-' && a[1]) {
+			usage(stderr);
+			return 2;
+		} else
+			trace = a;
+	}
+	if (trace) {
+		snprintf(arg_slab, sizeof(arg_slab), "--slab=%s", slab ? slab : "slub");
+		snprintf(arg_map, sizeof(arg_map), "--map=%s", out ? out : "kmm-map.svg");
+		snprintf(arg_cell, sizeof(arg_cell), "--map-cell=%lu", opt.cell_pages);
+		args[n++] = "replay";
+		args[n++] = arg_slab;
+		args[n++] = arg_map;
+		args[n++] = arg_cell;
+		if (ram) {
+			snprintf(arg_ram, sizeof(arg_ram), "--ram=%s", ram);
+			args[n++] = arg_ram;
+		}
+		args[n++] = "--quiet";
+		args[n++] = (char *)trace;
+		args[n] = NULL;
+		return cmd_replay(n, args);
+	}
+	if (slab)
+		setenv("KMM_SLAB", slab, 1);
+	if (ram)
+		setenv("KMM_RAM", ram, 1);
+	FILE *f = out && strcmp(out, "-") ? fopen(out, "w") : stdout;
+	if (!f) {
+		perror(out);
+		return 2;
+	}
+	err = kmm_map(f, &opt);
+	if (f != stdout && fclose(f))
+		err = -1;
+	if (err)
+		fprintf(stderr, "kmm map: cannot write the map (%d)\n", err);
+	return err ? 1 : 0;
+}
+
+/*
  * Fragment memory on purpose: take many blocks of mixed orders, free every other one,
  * and show how the free areas look then and after everything is freed and merged.
  */
@@ -141,6 +215,10 @@ int main(int argc, char **argv)
 		return cmd_slab(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "map"))
+		return cmd_map(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

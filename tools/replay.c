@@ -1586,22 +1586,64 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kmm replay [--slab=slub|slab|slob|all] [--ram=SIZE] [--report=NAME,...]\n"
-		"                  [--sample=N] [--quiet] [--no-progress] TRACE[.gz|.xz]\n"
+		"                  [--map=FILE.svg] [--map-cell=PAGES] [--sample=N] [--quiet]\n"
+		"                  [--no-progress] TRACE[.gz|.xz]\n"
 		"  Replays an ftrace capture of kmem:kmalloc, kfree, kmem_cache_alloc, "
 		"kmem_cache_free,\n"
 		"  mm_page_alloc and mm_page_free events on kmm. --slab=all (the default) runs "
 		"each\n"
 		"  back-end in a child process and compares them; --ram sets KMM_RAM (default "
 		"2G);\n"
-		"  --report prints those reports after the replay; --sample=N samples meminfo "
-		"every\n"
-		"  N events.\n");
+		"  --report prints those reports after the replay; --map writes the memory map "
+		"there\n"
+		"  (with --slab=all, FILE-slub.svg, FILE-slab.svg, FILE-slob.svg), one cell per "
+		"PAGES\n"
+		"  page frames (default: automatic); --sample=N samples meminfo every N events.\n");
 }
 
 struct replay_cmd {
 	const char *trace, *ram, *report;
+	const char *map;   /* --map=FILE.svg */
+	bool map_per_slab; /* --slab=all: FILE-<slab>.svg */
+	struct kmm_map_options map_opt;
 	struct replay_options opt;
 };
+
+/* --map=maps/x.svg with --slab=all: maps/x-slub.svg (the suffix before ".svg", if any). */
+static void map_path(const struct replay_cmd *cmd, const char *slab, char *buf, size_t size)
+{
+	size_t len = strlen(cmd->map);
+	const char *dot = strrchr(cmd->map, '.');
+
+	if (!cmd->map_per_slab) {
+		snprintf(buf, size, "%s", cmd->map);
+		return;
+	}
+	if (!dot || strchr(dot, '/'))
+		dot = cmd->map + len;
+	snprintf(buf, size, "%.*s-%s%s", (int)(dot - cmd->map), cmd->map, slab, dot);
+}
+
+/* Write the memory map as it stands (the trace's live allocations still live). */
+static int write_map(const struct replay_cmd *cmd, const char *slab)
+{
+	char path[4096];
+	FILE *f;
+	int err;
+
+	map_path(cmd, slab, path, sizeof(path));
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "kmm replay: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	err = kmm_map(f, &cmd->map_opt);
+	if (f != stdout && fclose(f))
+		err = -1;
+	if (err)
+		fprintf(stderr, "kmm replay: cannot write the map to %s\n", path);
+	return err;
+}
 
 static void print_reports(const char *list)
 {
@@ -1622,6 +1664,7 @@ static void print_reports(const char *list)
 static int replay_one(const struct replay_cmd *cmd, const char *slab, int fd)
 {
 	struct replay_summary sum = { 0 };
+	bool map_failed = false;
 	struct replay *r;
 	int err;
 
@@ -1647,6 +1690,8 @@ static int replay_one(const struct replay_cmd *cmd, const char *slab, int fd)
 	replay_finish(r, &sum);
 	if (cmd->report)
 		print_reports(cmd->report);
+	if (cmd->map && write_map(cmd, slab))
+		map_failed = true;
 	replay_release(r, &sum);
 	replay_destroy(r);
 	replay_print(stdout, &sum, cmd->trace);
@@ -1666,7 +1711,7 @@ static int replay_one(const struct replay_cmd *cmd, const char *slab, int fd)
 			left -= (size_t)w;
 		}
 	}
-	return sum.failures || sum.pages_not_returned || sum.check_problems ? 1 : 0;
+	return sum.failures || sum.pages_not_returned || sum.check_problems || map_failed ? 1 : 0;
 }
 
 /* One child per back-end, one after the other (so that their timings do not mix). */
@@ -1747,6 +1792,10 @@ int cmd_replay(int argc, char **argv)
 			cmd.ram = a + 6;
 		else if (!strncmp(a, "--report=", 9))
 			cmd.report = a + 9;
+		else if (!strncmp(a, "--map=", 6))
+			cmd.map = a + 6;
+		else if (!strncmp(a, "--map-cell=", 11))
+			cmd.map_opt.cell_pages = strtoul(a + 11, NULL, 0);
 		else if (!strncmp(a, "--sample=", 9))
 			cmd.opt.sample_every = strtoul(a + 9, NULL, 10);
 		else if (!strcmp(a, "--quiet"))
@@ -1780,6 +1829,11 @@ int cmd_replay(int argc, char **argv)
 			return 2;
 		}
 		trace_input_close(in);
+		if (cmd.map && !strcmp(cmd.map, "-")) {
+			fprintf(stderr, "kmm replay: --map=- needs one back-end (--slab=...)\n");
+			return 2;
+		}
+		cmd.map_per_slab = cmd.map != NULL;
 		return replay_all(&cmd);
 	}
 	if (strcmp(slab, "slub") && strcmp(slab, "slab") && strcmp(slab, "slob")) {

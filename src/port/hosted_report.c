@@ -17,3 +17,8 @@ int kmm_report(FILE *out, const char *name)
 {
 	return kmm_report_write(name, report_emit_file, out);
 }
+
+int kmm_map(FILE *out, const struct kmm_map_options *opt)
+{
+	return kmm_map_write(opt, report_emit_file, out);
+}

@@ -638,17 +638,21 @@ void kmm_kmemleak_clear(void)
 	spin_unlock(&kmemleak_lock);
 }
 
-/* kmemleak_scan_thread(): the first scan after 60 s, then one every scan period. */
+/*
+ * kmemleak_scan_thread(): the first scan after 60 s (SECS_FIRST_SCAN), or after one
+ * period if that is shorter, then one every period.
+ */
 static void kmemleak_scan_thread(void *arg)
 {
-	uint64_t wait_ns = 60ULL * 1000000000; /* SECS_FIRST_SCAN */
+	uint64_t period_ns = (uint64_t)jiffies_scan_wait * (1000000000 / HZ);
+	uint64_t wait_ns = min(60ULL * 1000000000, period_ns);
 
 	while (!READ_ONCE(scan_thread_stop)) {
 		port_wait(&scan_thread_stop, 0, wait_ns);
 		if (READ_ONCE(scan_thread_stop))
 			break;
 		kmemleak_scan();
-		wait_ns = (uint64_t)jiffies_scan_wait * (1000000000 / HZ);
+		wait_ns = period_ns;
 	}
 }
 

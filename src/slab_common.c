@@ -534,7 +534,8 @@ static noinline void *slab_zero_object(const struct kmem_cache *s, void *object)
 
 /*
  * A KFENCE object, outside the direct map: the free hooks, then KFENCE's own free.
- * @caller: the free entry point's caller, or an address in the entry point itself.
+ * @caller: the free entry point's caller, or an address in the entry point itself
+ * (whose frame KFENCE's reports then skip by its name).
  */
 static noinline bool kfence_object_free(void *object, unsigned long caller)
 {

@@ -64,8 +64,10 @@ const struct kmm_config *kmm_config_get(void);
 /*
  * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
  * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", "layout" (the
- * virtual memory map of the layout in force), and "map" (an SVG picture of physical
- * memory, see kmm_map_write() below); and for each node N the files of
+ * virtual memory map of the layout in force), "map" (an SVG picture of physical
+ * memory, see kmm_map_write() below), "kfence" and "kfence_objects"
+ * (/sys/kernel/debug/kfence/stats and objects), "kmemleak" (the leaks found so far,
+ * /sys/kernel/debug/kmemleak); and for each node N the files of
  * /sys/devices/system/node/nodeN/: "nodeN/meminfo", "nodeN/numastat", "nodeN/vmstat"
  * and "nodeN/distance". Returns 0, or -ENOENT (-2) for an unknown name or node. The
  * freestanding form hands text to @emit in pieces.

@@ -390,6 +390,8 @@ noinline void kmemleak_update_trace(const void *ptr)
 		object->trace_len = len;
 	}
 	spin_unlock(&kmemleak_lock);
+	if (!object)
+		pr_warn("kmemleak: Updating stack trace for unknown object at %p\n", ptr);
 }
 
 void kmemleak_not_leak(const void *ptr)

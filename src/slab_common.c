@@ -647,11 +647,38 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
-	return slab_ops->alloc_bulk(s, flags, size, p);
+	int nr = slab_ops->alloc_bulk(s, flags, size, p);
+
+	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
+		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
+	return nr;
+}
+
+/*
+ * The free hooks of a bulk free: KFENCE objects are freed here and dropped from @p
+ * (the back-ends know only the direct map), the others forgotten by kmemleak. With @s
+ * NULL (kfree_bulk) each object simply goes through kfree() and its hooks. Returns how
+ * many are left in @p for the back-end.
+ */
+static noinline size_t bulk_free_hooks(struct kmem_cache *s, size_t size, void **p)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < size; i++) {
+		if (!s)
+			kfree(p[i]);
+		else if (!kfence_object_free(p[i], _RET_IP_)) {
+			kmemleak_free_recursive(p[i], s->flags);
+			p[left++] = p[i];
+		}
+	}
+	return left;
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
+	if (unlikely(kmemleak_enabled || __kfence_pool))
+		size = bulk_free_hooks(s, size, p);
 	slab_ops->free_bulk(s, size, p);
 }
 

@@ -230,6 +230,10 @@ TEST(kfence_objects_answer_ksize_and_come_back_through_kfree)
 	REQUIRE(p);
 	CHECK(!is_kfence_address(p));
 	kfree(p);
+	p = test_alloc(s, 0, ALLOCATE_ANY);
+	REQUIRE(p);
+	kmem_cache_free_bulk(s, 1, (void **)&p); /* the back-end never sees it */
+	CHECK_EQ(ksize(p), 0);			 /* freed: KFENCE no longer sizes it */
 	CAPTURE(buf, kmm_report(out, "kfence"));
 	CHECK_STR_CONTAINS(buf, "enabled: 1\ncurrently allocated: ");
 	CHECK_STR_CONTAINS(buf, "total bugs: 0\n");

@@ -287,6 +287,41 @@ TEST(clear_forgets_the_leaks_found_so_far)
 	kfree(revealed());
 }
 
+static void bulk_round_trip(void *arg)
+{
+	struct kmem_cache *s = kmem_cache_create("kmemleak-bulk", 40, 0, 0, NULL);
+	void *objs[16];
+
+	for (int round = 0; round < 3; round++) {
+		if (kmem_cache_alloc_bulk(s, GFP_KERNEL, 16, objs) != 16) {
+			printf("bulk allocation failed\n");
+			return;
+		}
+		for (int i = 0; i < 16; i++)
+			kmemleak_update_trace(objs[i]); /* says so if the object is unknown */
+		kmem_cache_free_bulk(s, 16, objs);
+	}
+	objs[0] = kmalloc(100, GFP_KERNEL);
+	objs[1] = kmalloc(300, GFP_KERNEL);
+	kfree_bulk(2, objs);
+	kmem_cache_destroy(s);
+	printf("bulk done\n");
+}
+
+/* Bulk allocations are tracked, and bulk frees forget them: no unknown or overlapping objects. */
+TEST(bulk_allocations_and_frees_are_tracked)
+{
+	int status;
+	char *out = kmm_run_child(bulk_round_trip, NULL, &status);
+
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR_CONTAINS(out, "bulk done\n");
+	CHECK(!strstr(out, "unknown object"));
+	CHECK(!strstr(out, "kmemleak: Cannot insert"));
+	CHECK(!strstr(out, "WARNING"));
+	free(out);
+}
+
 /* kmm's own structures, made after kmemleak started, are all referenced: no report. */
 TEST(kmm_itself_leaks_nothing)
 {

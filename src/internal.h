@@ -478,8 +478,6 @@ void kfence_stats_show(struct seq_file *m);
 void kfence_objects_show(struct seq_file *m);
 /* The cache a KFENCE object was allocated from (NULL: not an object). */
 struct kmem_cache *kfence_object_cache(const void *addr);
-/* kmem_dump_obj() of a KFENCE object. */
-bool kfence_dump_obj(const void *addr);
 
 /* ---- kmemleak.c: kmemleak (the annotations are in <linux/kmemleak.h>) ------------------- */
 

@@ -569,19 +569,6 @@ struct kmem_cache *kfence_object_cache(const void *addr)
 	return meta ? READ_ONCE(meta->cache) : NULL;
 }
 
-/* kmem_dump_obj()'s words for a slab object, with the object's KFENCE cache. */
-bool kfence_dump_obj(const void *addr)
-{
-	const struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
-	const struct kmem_cache *s = meta ? READ_ONCE(meta->cache) : NULL;
-
-	if (!s)
-		return false;
-	pr_cont(" slab %s start %p pointer offset %lu size %zu\n", s->name, (void *)meta->addr,
-		(unsigned long)addr - meta->addr, meta->size);
-	return true;
-}
-
 /* ---- the fault handler ----------------------------------------------------------------- */
 
 /* A guard page's fault: the nearer of the allocated objects on either side. */

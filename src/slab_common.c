@@ -1122,16 +1122,21 @@ bool kmem_dump_obj(void *object)
 	struct kmem_cache *s;
 	unsigned long offset;
 
-	if (is_kfence_address(object))
-		return kfence_dump_obj(object);
-	if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
-		return false;
-	s = slab->slab_cache;
-	if (!s) {
-		pr_cont(" slab kmalloc (SLOB) page %p\n", slab_address(slab));
-		return true;
+	if (is_kfence_address(object)) { /* the kernel's __kfence_obj_info() */
+		s = kfence_object_cache(object);
+		if (!s)
+			return false;
+		offset = (unsigned long)object - (unsigned long)kfence_object_start(object);
+	} else {
+		if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
+			return false;
+		s = slab->slab_cache;
+		if (!s) {
+			pr_cont(" slab kmalloc (SLOB) page %p\n", slab_address(slab));
+			return true;
+		}
+		offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
 	}
-	offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
 	pr_cont(" slab %s start %p pointer offset %lu size %u\n", s->name,
 		(void *)((unsigned long)object - offset), offset, s->object_size);
 	return true;

@@ -242,6 +242,27 @@ TEST(kfence_objects_answer_ksize_and_come_back_through_kfree)
 	kmem_cache_destroy(s);
 }
 
+static void dump_victim(void *arg)
+{
+	printf("dumped: %d\n", kmem_dump_obj(victim + 5));
+}
+
+TEST(kmem_dump_obj_knows_kfence_objects)
+{
+	char *out, expect[96];
+	int status;
+
+	victim = test_alloc(NULL, 40, ALLOCATE_ANY);
+	REQUIRE(victim);
+	out = run(dump_victim, &status);
+	snprintf(expect, sizeof(expect), " slab kmalloc-64 start %p pointer offset 5 size 64\n",
+		 (void *)victim);
+	CHECK_STR_CONTAINS(out, expect);
+	CHECK_STR_CONTAINS(out, "dumped: 1\n");
+	free(out);
+	kfree(victim);
+}
+
 /* The kernel's KFENCE depends on SLAB || SLUB: with SLOB it stays off, and says so. */
 TEST(slob_has_no_kfence)
 {

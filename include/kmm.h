@@ -15,6 +15,12 @@
  *   KMM_NUMA_BIND=0|1         back each node with one host NUMA node, mbind (default 0)
  *   KMM_FAILSLAB=..., KMM_FAIL_PAGE_ALLOC=...   fault injection, kernel boot syntax
  *   KMM_STATS=1               publish statistics for `kmm top` (default off; see below)
+ *   KMM_KFENCE_SAMPLE_INTERVAL=<ms>  kfence.sample_interval: one slab allocation in
+ *                             each interval comes from KFENCE (default 0: off)
+ *   KMM_KFENCE_NUM_OBJECTS=<n>  CONFIG_KFENCE_NUM_OBJECTS, the pool (default 255)
+ *   KMM_KMEMLEAK=on|off       kmemleak (default off): track every object, scan for leaks
+ *   KMM_KMEMLEAK_SCAN=<s>     kmemleak's automatic scan period (default 600; 0: none)
+ *   KMM_KMEMLEAK_MIN_AGE=<ms> objects younger are not reported yet (default 5000)
  * kmm_init() with a configuration, called before any allocation, chooses otherwise;
  * the environment still wins over a field left at zero/NULL.
  */
@@ -38,6 +44,11 @@ struct kmm_config {
 	int page_reporting;	       /* 0: default (on), 1: on, -1: off */
 	int numa_bind;		       /* 0: default (off), 1: bind nodes to host nodes, -1: off */
 	int stats;		       /* 0: default (off), 1: publish for kmm top, -1: off */
+	long kfence_sample_interval;   /* ms; 0: default (off), -1: off */
+	int kfence_num_objects;	       /* 0: default (255) */
+	int kmemleak;		       /* 0: default (off), 1: on, -1: off */
+	long kmemleak_scan_secs;       /* automatic scan period; 0: default (600), -1: none */
+	long kmemleak_min_age_ms;      /* 0: default (5000), -1: 0 */
 };
 
 /*
@@ -53,8 +64,10 @@ const struct kmm_config *kmm_config_get(void);
 /*
  * Write the named report in the kernel's exact text format: "slabinfo", "buddyinfo",
  * "pagetypeinfo", "zoneinfo", "vmallocinfo", "meminfo", "vmstat", "layout" (the
- * virtual memory map of the layout in force), and "map" (an SVG picture of physical
- * memory, see kmm_map_write() below); and for each node N the files of
+ * virtual memory map of the layout in force), "map" (an SVG picture of physical
+ * memory, see kmm_map_write() below), "kfence" and "kfence_objects"
+ * (/sys/kernel/debug/kfence/stats and objects), "kmemleak" (the leaks found so far,
+ * /sys/kernel/debug/kmemleak); and for each node N the files of
  * /sys/devices/system/node/nodeN/: "nodeN/meminfo", "nodeN/numastat", "nodeN/vmstat"
  * and "nodeN/distance". Returns 0, or -ENOENT (-2) for an unknown name or node. The
  * freestanding form hands text to @emit in pieces.
@@ -183,6 +196,17 @@ struct kmm_stats_area {
  * or -1 if it does not fit. The hosted port only.
  */
 int kmm_stats_path(int pid, char *buf, size_t size);
+
+/*
+ * kmemleak's "echo scan > /sys/kernel/debug/kmemleak": scan memory now and report each
+ * newly found unreferenced object to the kernel log. Returns the number of new leaks,
+ * or -1 (-EPERM) if kmemleak is off. An object is reported only once it has been
+ * unreferenced and unchanged for two scans in a row, as in the kernel. The "kmemleak"
+ * report lists every leak found so far.
+ */
+int kmm_kmemleak_scan(void);
+/* "echo clear > /sys/kernel/debug/kmemleak": forget the leaks found so far. */
+void kmm_kmemleak_clear(void);
 
 #ifdef __cplusplus
 }

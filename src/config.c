@@ -105,6 +105,63 @@ static int config_check_nodes(const struct kmm_config *c)
 	return 0;
 }
 
+/* A number from @name for a field left at 0; false (after a message) if malformed. */
+static bool env_ulong(const char *name, unsigned long max, unsigned long *out)
+{
+	const char *v = port_getenv(name);
+	bool ok = true;
+
+	if (!v || !*v)
+		return true;
+	*out = parse_ulong(v, &ok);
+	if (!ok || *out > max) {
+		pr_err("kmm: %s=%s: expected a number up to %lu\n", name, v, max);
+		return false;
+	}
+	return true;
+}
+
+/* KFENCE and kmemleak: kfence.sample_interval, CONFIG_KFENCE_NUM_OBJECTS, kmemleak=. */
+static int config_resolve_debug(struct kmm_config *c)
+{
+	unsigned long v = 0;
+	const char *s;
+
+	if (!c->kfence_sample_interval) {
+		if (!env_ulong("KMM_KFENCE_SAMPLE_INTERVAL", 1UL << 31, &v))
+			return -EINVAL;
+		c->kfence_sample_interval = v ? (long)v : -1;
+	}
+	if (c->kfence_num_objects <= 0) {
+		v = 255; /* CONFIG_KFENCE_NUM_OBJECTS */
+		if (!env_ulong("KMM_KFENCE_NUM_OBJECTS", 65535, &v) || !v)
+			return -EINVAL;
+		c->kfence_num_objects = (int)v;
+	}
+	if (!c->kmemleak && (s = port_getenv("KMM_KMEMLEAK")) && *s) {
+		if (strcmp(s, "on") && strcmp(s, "off")) {
+			pr_err("kmm: KMM_KMEMLEAK=%s: expected on or off\n", s);
+			return -EINVAL;
+		}
+		c->kmemleak = strcmp(s, "on") ? -1 : 1;
+	}
+	if (!c->kmemleak)
+		c->kmemleak = -1;
+	if (!c->kmemleak_scan_secs) {
+		v = 600; /* the kernel's SECS_SCAN_WAIT */
+		if (!env_ulong("KMM_KMEMLEAK_SCAN", 1UL << 31, &v))
+			return -EINVAL;
+		c->kmemleak_scan_secs = v ? (long)v : -1;
+	}
+	if (!c->kmemleak_min_age_ms) {
+		v = 5000; /* the kernel's MSECS_MIN_AGE */
+		if (!env_ulong("KMM_KMEMLEAK_MIN_AGE", 1UL << 31, &v))
+			return -EINVAL;
+		c->kmemleak_min_age_ms = v ? (long)v : -1;
+	}
+	return 0;
+}
+
 /* Environment overrides fields the caller left unset; then defaults fill the rest. */
 static int config_resolve(struct kmm_config *c)
 {
@@ -173,13 +230,15 @@ static int config_resolve(struct kmm_config *c)
 		c->numa_bind = -1;
 	if (!c->stats && (v = port_getenv("KMM_STATS")) && *v)
 		c->stats = strcmp(v, "0") ? 1 : -1;
-	return 0;
+	return config_resolve_debug(c);
 }
 
 /* Hold every lock of the allocator across fork(), outermost layer first. */
 static void kmm_fork_prepare(void)
 {
 	rcu_fork_prepare(); /* first: an RCU callback may be freeing, and need these locks */
+	kmemleak_fork_prepare();
+	kfence_fork_prepare();
 	highmem_fork_prepare();
 	vmalloc_fork_prepare();
 	slab_fork_prepare();
@@ -192,6 +251,8 @@ static void kmm_fork_parent(void)
 	slab_fork_parent();
 	vmalloc_fork_release();
 	highmem_fork_release();
+	kfence_fork_parent();
+	kmemleak_fork_parent();
 	rcu_fork_parent();
 }
 
@@ -201,6 +262,8 @@ static void kmm_fork_child(void)
 	slab_fork_child();
 	vmalloc_fork_release();
 	highmem_fork_release();
+	kfence_fork_child();
+	kmemleak_fork_child();
 	rcu_fork_child();
 }
 
@@ -222,6 +285,8 @@ static int kmm_bring_up(void)
 	err = vmalloc_init();
 	if (err)
 		return err;
+	kfence_init();
+	kmemleak_init();
 	stats_area_init();
 	port_fork_register(&kmm_fork_ops);
 	atomic_store_explicit(&kmm_initialised, 1, memory_order_release);

@@ -99,6 +99,9 @@ void add_taint(unsigned int flag);
 /* "Not tainted" or "Tainted: G        W ...", as the kernel prints it in reports. */
 const char *print_tainted(void);
 
+/* lib/dump_stack.c: "CPU: 0 UID: 0 PID: ... Comm: ..." and the taint line, at @log_lvl. */
+void dump_stack_print_info(const char *log_lvl);
+
 /* ---- report.c: /proc-style reports ------------------------------------------------- */
 
 /* Minimal seq_file: reports write through seq_printf into the caller's sink. */
@@ -442,5 +445,55 @@ struct vmap_tree_stats {
  * three. Returns 0, or -EINVAL after printing the first fault. @stats may be NULL.
  */
 int vmap_tree_check(struct vmap_tree_stats *stats);
+
+/* ---- kfence.c: KFENCE (the rest of its API is <linux/kfence.h>) ----------------------- */
+
+/*
+ * The sampling gate: 0 while open (the next allocation takes a KFENCE object), nonzero
+ * while closed. Read with atomics only.
+ */
+extern int kfence_allocation_gate;
+void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags, unsigned long caller);
+/*
+ * A KFENCE object for this allocation of @size bytes from @s, or NULL (most of the time).
+ * @caller is the allocator's caller (_RET_IP_ of its entry point): reports and tracks
+ * start their stacks there. The kernel's kfence_alloc() finds that frame by name.
+ */
+static inline void *kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags,
+				 unsigned long caller)
+{
+	if (__builtin_expect(__atomic_load_n(&kfence_allocation_gate, __ATOMIC_RELAXED) != 0, 1))
+		return NULL;
+	return __kfence_alloc(s, size, flags, caller);
+}
+/* __kfence_free() called from the free entry point whose caller is (near) @caller. */
+void kfence_free_caller(void *addr, unsigned long caller);
+
+/* Set up the pool and start the sample timer if kfence.sample_interval is set. */
+void kfence_init(void);
+void kfence_fork_prepare(void);
+void kfence_fork_parent(void);
+void kfence_fork_child(void);
+void kfence_stats_show(struct seq_file *m);
+void kfence_objects_show(struct seq_file *m);
+/* The cache a KFENCE object was allocated from (NULL: not an object). */
+struct kmem_cache *kfence_object_cache(const void *addr);
+
+/* ---- kmemleak.c: kmemleak (the annotations are in <linux/kmemleak.h>) ------------------- */
+
+/* Start kmemleak if configured: it then holds slab_hooks_get() for good. */
+void kmemleak_init(void);
+void kmemleak_fork_prepare(void);
+void kmemleak_fork_parent(void);
+void kmemleak_fork_child(void);
+void kmemleak_show(struct seq_file *m);
+/* True while kmemleak tracks objects: the hooks below do nothing otherwise. */
+extern bool kmemleak_enabled;
+/* page_alloc.c's hooks: a block of 1 << @order pages allocated / freed. */
+void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp);
+void kmemleak_free_pages(struct page *page, unsigned int order);
+/* slab_common.c's: the pages became a slab, whose objects are tracked one by one. */
+struct slab;
+void kmemleak_slab_pages(struct slab *slab);
 
 #endif /* KMM_INTERNAL_H */

@@ -920,6 +920,8 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	if (page->page_type)
 		page->page_type = 0;
 	page->private = 0;
+	if (unlikely(kmemleak_enabled))
+		kmemleak_free_pages(page, order);
 	return true;
 }
 
@@ -1409,9 +1411,11 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 	ac.migratetype = gfp_migratetype(gfp);
 	ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
 	page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
-	if (likely(page))
-		return page;
-	return __alloc_pages_slowpath(gfp, order, &ac);
+	if (unlikely(!page))
+		page = __alloc_pages_slowpath(gfp, order, &ac);
+	if (unlikely(kmemleak_enabled) && page)
+		kmemleak_alloc_pages(page, order, gfp);
+	return page;
 }
 
 struct page *__alloc_pages(gfp_t gfp, unsigned int order, int preferred_nid, void *nodemask)

@@ -104,6 +104,44 @@ int port_map_pages(void *va, unsigned long pfn, unsigned long nr, int prot);
 /* Make [va, va + nr pages) fault on access again (the window stays reserved). */
 void port_unmap_pages(void *va, unsigned long nr);
 
+/* ---- page protection and faults (KFENCE) ---------------------------------------- */
+
+/*
+ * Change the access to [va, va + nr pages), pages that port_map_pages() mapped, to @prot
+ * (PORT_PROT_* bits): the kernel's set_memory_*() on its page tables, which KFENCE uses
+ * to turn pages into guard pages and back. Returns 0 or a negative errno-style code.
+ */
+int port_protect_pages(void *va, unsigned long nr, int prot);
+
+/*
+ * An access to @addr (a write if @is_write) by the instruction at @ip (NULL where the
+ * port cannot tell) faulted. The handler returns true if it made the access legal (the
+ * instruction is run again), false if the fault is none of the core's: the port then
+ * lets it take its normal course, as if no handler were installed. The kernel's page
+ * fault handler asking kfence_handle_page_fault(). It runs in the faulting thread,
+ * interrupting whatever that thread was doing.
+ */
+typedef bool (*port_fault_handler_t)(unsigned long addr, bool is_write, void *ip);
+
+/* Install @handler (one for the process; a later call replaces it). 0 or negative errno. */
+int port_fault_handler_register(port_fault_handler_t handler);
+
+/* ---- roots of a leak scan (kmemleak) -------------------------------------------- */
+
+/*
+ * The calling thread's stack is to be scanned by port_for_each_root() from now until
+ * the thread exits. Cheap after the first call in a thread.
+ */
+void port_stack_register(void);
+
+/*
+ * Call fn(arg, start, end) for each range of memory that may hold the program's
+ * references: the writable data and bss of every loaded object, and the stack of every
+ * registered thread that is still alive (the kernel's _sdata.._edata, __bss and task
+ * stacks). The ranges stay valid during the call; fn must not call back into the port.
+ */
+void port_for_each_root(void (*fn)(void *arg, const void *start, const void *end), void *arg);
+
 /* ---- CPUs ----------------------------------------------------------------------- */
 
 /* Number of CPUs of the host (the default for KMM_NR_CPUS); at least 1. */

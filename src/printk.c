@@ -315,7 +315,7 @@ static unsigned int report_cpu(void)
  * lib/dump_stack.c's header line. kmm has no release or build to name: "kmm" stands in
  * for "6.x.y #1 PREEMPT(...)", and the UID of a kernel thread, 0.
  */
-static void dump_stack_print_info(const char *log_lvl)
+void dump_stack_print_info(const char *log_lvl)
 {
 	unsigned long mask = atomic_load(&tainted_mask);
 	char taint[256];

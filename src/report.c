@@ -70,7 +70,10 @@ void seq_putc(struct seq_file *m, char c)
 	REPORT("slabinfo", slabinfo_show)                \
 	REPORT("layout", layout_show)                    \
 	REPORT("vmallocinfo", vmallocinfo_show)          \
-	REPORT("map", page_map_show)
+	REPORT("map", page_map_show)                     \
+	REPORT("kfence", kfence_stats_show)              \
+	REPORT("kfence_objects", kfence_objects_show)    \
+	REPORT("kmemleak", kmemleak_show)
 
 struct kmm_report_entry {
 	const char *name;

@@ -12,6 +12,9 @@
  * alias: the request bumps the target's refcount, and the name is remembered so that
  * the per-cache attributes answer to it.
  */
+#include <linux/kfence.h>
+#include <linux/kmemleak.h>
+
 #include "slab.h"
 
 #define EINVAL 22
@@ -188,6 +191,7 @@ void slab_set_page_type(struct slab *slab, struct kmem_cache *s)
 {
 	slab->slab_cache = s;
 	slab->__page_type = (unsigned int)PGTY_slab << 24;
+	kmemleak_slab_pages(slab);
 }
 
 void slab_clear_page_type(struct slab *slab)
@@ -492,14 +496,21 @@ static void *kmalloc_cache_early(size_t size, gfp_t flags, int node, unsigned lo
 static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int node,
 				      unsigned long caller, size_t orig_size)
 {
+	void *object;
+
 	if (unlikely(s == &kmalloc_boot_cache))
 		return kmalloc_cache_early(orig_size, flags, node, caller);
-	return slab_ops->alloc(s, flags, node, caller, orig_size);
+	object = kfence_alloc(s, orig_size, flags, caller);
+	if (likely(!object))
+		object = slab_ops->alloc(s, flags, node, caller, orig_size);
+	kmemleak_alloc_recursive(object, s->object_size, 1, s->flags, flags);
+	return object;
 }
 
 static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 				    unsigned long caller)
 {
+	kmemleak_free_recursive(object, s ? s->flags : 0);
 	slab_ops->free(s, slab, object, caller);
 }
 
@@ -519,6 +530,23 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 static noinline void *slab_zero_object(const struct kmem_cache *s, void *object)
 {
 	return memset(object, 0, s->object_size);
+}
+
+/*
+ * A KFENCE object, outside the direct map: the free hooks, then KFENCE's own free.
+ * @caller: the free entry point's caller, or an address in the entry point itself
+ * (whose frame KFENCE's reports then skip by its name).
+ */
+static noinline bool kfence_object_free(void *object, unsigned long caller)
+{
+	struct kmem_cache *s;
+
+	if (!is_kfence_address(object))
+		return false;
+	s = kfence_object_cache(object);
+	kmemleak_free_recursive(object, s ? s->flags : 0);
+	kfence_free_caller(object, caller);
+	return true;
 }
 
 /*
@@ -558,12 +586,18 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 	return slab_alloc(s, flags, node, SLAB_RET_IP, s->object_size);
 }
 
-/* The cache an object really belongs to; a mismatch is reported (hardened kernels do). */
-static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct slab **slabp)
+/*
+ * The cache an object really belongs to; a mismatch is reported (hardened kernels do).
+ * A KFENCE object is freed here (@caller: kmem_cache_free()'s), and NULL returned.
+ */
+static struct kmem_cache *cache_from_obj(struct kmem_cache *s, void *x, struct slab **slabp,
+					 unsigned long caller)
 {
 	struct slab *slab;
 
 	if (unlikely(!virt_addr_valid(x))) {
+		if (kfence_object_free(x, caller))
+			return NULL; /* freed: nothing left for the caller to do */
 		WARN(1, "%s: object %p is not in kmm's memory (cache %s)\n", __func__, x, s->name);
 		return NULL;
 	}
@@ -592,7 +626,7 @@ static noinline void kmem_cache_free_slow(struct kmem_cache *s, void *x, unsigne
 
 	if (unlikely(!x))
 		return;
-	s = cache_from_obj(s, x, &slab);
+	s = cache_from_obj(s, x, &slab, caller);
 	if (s)
 		slab_free(s, slab, x, caller);
 }
@@ -613,11 +647,38 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
-	return slab_ops->alloc_bulk(s, flags, size, p);
+	int nr = slab_ops->alloc_bulk(s, flags, size, p);
+
+	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
+		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
+	return nr;
+}
+
+/*
+ * The free hooks of a bulk free: KFENCE objects are freed here and dropped from @p
+ * (the back-ends know only the direct map), the others forgotten by kmemleak. With @s
+ * NULL (kfree_bulk) each object simply goes through kfree() and its hooks. Returns how
+ * many are left in @p for the back-end.
+ */
+static noinline size_t bulk_free_hooks(struct kmem_cache *s, size_t size, void **p)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < size; i++) {
+		if (!s)
+			kfree(p[i]);
+		else if (!kfence_object_free(p[i], _RET_IP_)) {
+			kmemleak_free_recursive(p[i], s->flags);
+			p[left++] = p[i];
+		}
+	}
+	return left;
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
+	if (unlikely(kmemleak_enabled || __kfence_pool))
+		size = bulk_free_hooks(s, size, p);
 	slab_ops->free_bulk(s, size, p);
 }
 
@@ -767,6 +828,15 @@ void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
 	return kmalloc_large_node(size, flags, node);
 }
 
+/* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs. */
+static void *kmalloc_slob(size_t size, gfp_t flags, int node, unsigned long caller)
+{
+	void *object = slab_ops->kmalloc(size, flags, node, caller);
+
+	kmemleak_alloc(object, size, 1, flags);
+	return object;
+}
+
 /* Everything but a normal kmalloc of a cache's size: init, SLOB, large, zero, odd flags. */
 static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsigned long caller)
 {
@@ -774,7 +844,7 @@ static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsig
 	if (unlikely(slab_ops->kmalloc)) {
 		if (unlikely(flags & GFP_SLAB_BUG_MASK))
 			flags = kmalloc_fix_flags(flags);
-		return slab_ops->kmalloc(size, flags, node, caller);
+		return kmalloc_slob(size, flags, node, caller);
 	}
 	if (unlikely(size > kmalloc_max_cache_size))
 		return kmalloc_large_node(size, flags, node);
@@ -863,6 +933,8 @@ static noinline void kfree_invalid(const void *object)
 {
 	if (ZERO_OR_NULL_PTR(object))
 		return;
+	if (kfence_object_free((void *)object, _RET_IP_))
+		return;
 	WARN(1, "kfree: %p is not an address kmm handed out\n", object);
 }
 
@@ -898,6 +970,8 @@ size_t ksize(const void *object)
 	if (unlikely(ZERO_OR_NULL_PTR(object)))
 		return 0;
 	if (unlikely(!virt_addr_valid(object))) {
+		if (is_kfence_address(object))
+			return kfence_ksize(object);
 		WARN(1, "ksize: %p is not an address kmm handed out\n", object);
 		return 0;
 	}
@@ -1037,7 +1111,7 @@ bool kmem_valid_obj(void *object)
 	struct slab *slab;
 
 	if (!virt_addr_valid(object))
-		return false;
+		return is_kfence_address(object);
 	slab = virt_to_slab(object);
 	return slab != NULL; /* as the kernel: any address in a slab page (an embedded rcu_head) */
 }
@@ -1048,14 +1122,21 @@ bool kmem_dump_obj(void *object)
 	struct kmem_cache *s;
 	unsigned long offset;
 
-	if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
-		return false;
-	s = slab->slab_cache;
-	if (!s) {
-		pr_cont(" slab kmalloc (SLOB) page %p\n", slab_address(slab));
-		return true;
+	if (is_kfence_address(object)) { /* the kernel's __kfence_obj_info() */
+		s = kfence_object_cache(object);
+		if (!s)
+			return false;
+		offset = (unsigned long)object - (unsigned long)kfence_object_start(object);
+	} else {
+		if (!virt_addr_valid(object) || !(slab = virt_to_slab(object)))
+			return false;
+		s = slab->slab_cache;
+		if (!s) {
+			pr_cont(" slab kmalloc (SLOB) page %p\n", slab_address(slab));
+			return true;
+		}
+		offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
 	}
-	offset = ((unsigned long)object - (unsigned long)slab_address(slab)) % s->size;
 	pr_cont(" slab %s start %p pointer offset %lu size %u\n", s->name,
 		(void *)((unsigned long)object - offset), offset, s->object_size);
 	return true;

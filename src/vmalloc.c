@@ -52,6 +52,7 @@
  * that a merge makes redundant are collected and freed after, and mappings are made and
  * removed outside them (an area is reserved under the lock, mapped after it is dropped).
  */
+#include <linux/kmemleak.h>
 #include <linux/vmalloc.h>
 
 #include "internal.h"
@@ -537,6 +538,8 @@ static void preload_ne_fit_node(gfp_t gfp_mask, int node)
 	if (atomic_load_explicit(&ne_fit_preload_node, memory_order_relaxed))
 		return;
 	va = kmem_cache_alloc_node(vmap_area_cachep, gfp_mask, node);
+	if (va) /* Only scan the parts with pointers to other objects (no false negatives). */
+		kmemleak_scan_area(&va->rb_node, SIZE_MAX, gfp_mask);
 	if (va && !atomic_compare_exchange_strong(&ne_fit_preload_node, &expected, va))
 		kmem_cache_free(vmap_area_cachep, va);
 }
@@ -651,6 +654,8 @@ static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align
 	va = kmem_cache_alloc_node(vmap_area_cachep, gfp_mask, node);
 	if (!va)
 		return NULL;
+	/* Only scan the parts with pointers to other objects (no false negatives). */
+	kmemleak_scan_area(&va->rb_node, SIZE_MAX, gfp_mask);
 	for (;;) {
 		LIST_HEAD(garbage);
 
@@ -979,6 +984,7 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned lon
 	bool nofail = gfp_mask & __GFP_NOFAIL;
 	unsigned long real_size = size;
 	struct vm_struct *area;
+	void *addr;
 
 	kmm_ensure_init();
 	gfp_mask = might_alloc(gfp_mask, (unsigned long)caller);
@@ -1001,7 +1007,10 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned lon
 			return NULL;
 		vmalloc_nofail_wait();
 	}
-	return __vmalloc_area_node(area, gfp_mask, prot, node);
+	addr = __vmalloc_area_node(area, gfp_mask, prot, node);
+	if (addr)
+		kmemleak_vmalloc(area, ALIGN(size, PAGE_SIZE), gfp_mask);
+	return addr;
 }
 
 void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node,
@@ -1193,6 +1202,7 @@ void vfree(const void *addr)
 		return;
 	}
 	vfree_deferred_drain();
+	kmemleak_free(addr);
 	vm = remove_vm_area(addr);
 	if (unlikely(!vm)) {
 		WARN(1, KERN_ERR "Trying to vfree() nonexistent vm area (%p)\n", addr);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The core's PAGE_SHIFT (include/linux/mm.h): a pfn is a file offset >> 12. */
 #define RAM_PAGE_SHIFT 12
@@ -33,5 +34,13 @@ extern struct hosted_ram hosted_ram;
 
 /* Install the fork handlers (once; later calls do nothing). */
 void hosted_fork_init(void);
+
+/* One line of /proc/self/maps: "start-end perms offset major:minor inode  path". */
+struct maps_line {
+	uint64_t start, end, offset, major, minor, inode;
+	char perms[4]; /* "rw-s": read, write, exec, shared or private */
+};
+/* Parse the line [p, end) (no newline); false if it is not a maps line. */
+bool hosted_maps_parse(const char *p, const char *end, struct maps_line *m);
 
 #endif /* KMM_PORT_HOSTED_H */

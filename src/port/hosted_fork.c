@@ -137,12 +137,6 @@ static int ram_copy(int from, int to)
 
 /* ==== finding the mappings of RAM ======================================================= */
 
-/* One line of /proc/self/maps: "start-end perms offset major:minor inode  path". */
-struct maps_line {
-	uint64_t start, end, offset, major, minor, inode;
-	char perms[4]; /* "rw-s": read, write, exec, shared or private */
-};
-
 /* Each parser takes the cursor (NULL after an earlier failure) and returns the next. */
 static const char *parse_num(const char *p, const char *end, unsigned int base, uint64_t *v)
 {
@@ -168,7 +162,7 @@ static const char *parse_char(const char *p, const char *end, char c)
 	return p && p < end && *p == c ? p + 1 : NULL;
 }
 
-static bool maps_parse(const char *p, const char *end, struct maps_line *m)
+bool hosted_maps_parse(const char *p, const char *end, struct maps_line *m)
 {
 	p = parse_num(p, end, 16, &m->start);
 	p = parse_char(p, end, '-');
@@ -200,8 +194,9 @@ static void remap_line(const char *line, const char *end, const struct stat *st,
 {
 	struct maps_line m;
 
-	if (!maps_parse(line, end, &m) || m.perms[3] != 's' || m.inode != (uint64_t)st->st_ino ||
-	    m.major != major(st->st_dev) || m.minor != minor(st->st_dev))
+	if (!hosted_maps_parse(line, end, &m) || m.perms[3] != 's' ||
+	    m.inode != (uint64_t)st->st_ino || m.major != major(st->st_dev) ||
+	    m.minor != minor(st->st_dev))
 		return;
 	if (mmap((void *)(uintptr_t)m.start, (size_t)(m.end - m.start), host_prot_of(m.perms),
 		 flags | MAP_FIXED | MAP_NORESERVE, fd, (off_t)m.offset) == MAP_FAILED) {

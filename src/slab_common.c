@@ -269,12 +269,20 @@ static struct kmem_cache *cache_alias(const char *name, unsigned int size, unsig
 
 	if (!s)
 		return NULL;
+	/*
+	 * A name already linked is linked anew, as sysfs_slab_alias() replaces the link. By
+	 * pointer: the string of an alias destroyed since may be gone.
+	 */
+	list_for_each_entry(alias, &slab_aliases, list)
+		if (alias->name == name)
+			goto found;
 	alias = kmalloc(sizeof(*alias), GFP_KERNEL);
 	if (!alias)
 		return NULL;
+	list_add(&alias->list, &slab_aliases);
+found:
 	alias->name = name;
 	alias->target = s;
-	list_add(&alias->list, &slab_aliases);
 	s->refcount++;
 	/* the merged cache now serves the larger object: its metadata must follow */
 	s->object_size = max(s->object_size, size);

@@ -25,7 +25,7 @@
  */
 #include <linux/highmem.h>
 
-#include "internal.h"
+#include "fault-inject.h"
 
 int min_free_kbytes = 1024;
 int watermark_scale_factor = 10;
@@ -1396,6 +1396,8 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 
 	kmm_ensure_init();
 	if (unlikely(gfp_is_impossible(gfp, order)))
+		return NULL;
+	if (should_fail_alloc_page(gfp, order))
 		return NULL;
 	gfp = might_alloc(gfp, caller);
 	if (preferred_nid < 0 || preferred_nid >= nr_online_nodes)

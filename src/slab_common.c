@@ -12,6 +12,7 @@
  * alias: the request bumps the target's refcount, and the name is remembered so that
  * the per-cache attributes answer to it.
  */
+#include "fault-inject.h"
 #include "slab.h"
 
 #define EINVAL 22
@@ -502,6 +503,8 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 {
 	if (unlikely(s == &kmalloc_boot_cache))
 		return kmalloc_cache_early(orig_size, flags, node, caller);
+	if (should_failslab(s, flags))
+		return NULL;
 	return slab_ops->alloc(s, flags, node, caller, orig_size);
 }
 
@@ -621,6 +624,8 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
+	if (should_failslab(s, flags))
+		return 0;
 	return slab_ops->alloc_bulk(s, flags, size, p);
 }
 
@@ -782,6 +787,8 @@ static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsig
 	if (unlikely(slab_ops->kmalloc)) {
 		if (unlikely(flags & GFP_SLAB_BUG_MASK))
 			flags = kmalloc_fix_flags(flags);
+		if (should_failslab_kmalloc(size, flags))
+			return NULL;
 		return slab_ops->kmalloc(size, flags, node, caller);
 	}
 	if (unlikely(size > kmalloc_max_cache_size))

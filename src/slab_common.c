@@ -285,9 +285,14 @@ found:
 	alias->name = name;
 	alias->target = s;
 	s->refcount++;
-	/* the merged cache now serves the larger object: its metadata must follow */
-	s->object_size = max(s->object_size, size);
-	s->inuse = max(s->inuse, ALIGN(size, (unsigned int)sizeof(void *)));
+	/*
+	 * The merged cache now serves the larger object: its metadata must follow. Written
+	 * only when it grows: other threads read these words while they allocate.
+	 */
+	if (size > s->object_size)
+		s->object_size = size;
+	if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
+		s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
 	return s;
 }
 

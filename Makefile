@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 CTEST_FAST = -LE '^(stress|fuzz|bench)$$'
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps run test test-asan test-tsan test-stress test-all bench install clean format
+.PHONY: all deps run test test-asan test-tsan test-stress test-faultinj test-all bench install clean format
 
 all: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -29,6 +29,10 @@ test: all
 
 test-stress: all
 	cd $(BUILD) && $(CTEST) -L stress
+
+# Fault injection at 1%, 10% and 50% over every entry point, long runs (tests/test_faultinj*.c).
+test-faultinj: all
+	cd $(BUILD) && $(CTEST) -L faultinj
 
 test-all: all
 	cd $(BUILD) && $(CTEST)

@@ -49,6 +49,9 @@ struct kmm_config {
 	int kmemleak;		       /* 0: default (off), 1: on, -1: off */
 	long kmemleak_scan_secs;       /* automatic scan period; 0: default (600), -1: none */
 	long kmemleak_min_age_ms;      /* 0: default (5000), -1: 0 */
+	/* "<interval>,<probability>,<space>,<times>", the boot options; NULL: off */
+	const char *failslab;
+	const char *fail_page_alloc;
 };
 
 /*
@@ -207,6 +210,41 @@ int kmm_stats_path(int pid, char *buf, size_t size);
 int kmm_kmemleak_scan(void);
 /* "echo clear > /sys/kernel/debug/kmemleak": forget the leaks found so far. */
 void kmm_kmemleak_clear(void);
+
+/*
+ * Fault injection (the kernel's Documentation/fault-injection/fault-injection.rst).
+ * Two capabilities: "failslab" fails slab allocations (kmalloc, kmem_cache_alloc, the
+ * bulk allocator), "fail_page_alloc" page allocations (alloc_pages and all built on it:
+ * large kmalloc, vmalloc, new slabs). Neither ever fails a __GFP_NOFAIL allocation.
+ *
+ * kmm_fault_attr_set/get() write and read what the kernel has as
+ * /sys/kernel/debug/<capability>/<attr>, with the same text: "probability" (percent),
+ * "interval", "times" (-1: no limit), "space", "verbose" (0, 1, 2),
+ * "verbose_ratelimit_interval_ms", "verbose_ratelimit_burst", "task-filter" (Y/N), and
+ * "ignore-gfp-wait" (both), "cache-filter" (failslab), "ignore-gfp-highmem" and
+ * "min-order" (fail_page_alloc). Set returns 0, -ENOENT (-2) for an unknown capability
+ * or attribute, -EINVAL (-22) for a bad value; get returns the length written, or
+ * -ENOENT. kmm_fault_setup() takes the boot option's "<interval>,<probability>,<space>,
+ * <times>" (also KMM_FAILSLAB and KMM_FAIL_PAGE_ALLOC). The defaults are the kernel's:
+ * probability 0, interval 1, times 1, verbose 2, ignore-gfp-wait Y (so GFP_KERNEL
+ * allocations are spared), fail_page_alloc's min-order 1.
+ */
+int kmm_fault_attr_set(const char *capability, const char *attr, const char *value);
+int kmm_fault_attr_get(const char *capability, const char *attr, char *buf, size_t size);
+int kmm_fault_setup(const char *capability, const char *str);
+
+/*
+ * /proc/self/task/<tid>/fail-nth for the calling thread: the n-th next allocation that a
+ * capability finds eligible fails, whatever the probability (0: off). Reads back the
+ * calls still to go, 0 once the failure was injected. Until then every slab allocation
+ * takes the slow path; set 0 (or read back 0) to end that.
+ */
+void kmm_fail_nth_set(unsigned int n);
+unsigned int kmm_fail_nth_get(void);
+
+/* /proc/self/make-it-fail for the calling thread, 0 or 1: what "task-filter" looks at. */
+int kmm_make_it_fail_set(int value);
+int kmm_make_it_fail_get(void);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,7 @@
  * waits on the same lock. kmm_initialised becomes 1 (release) only when everything is
  * ready, so the fast check in kmm_ensure_init() is one acquire load.
  */
-#include "internal.h"
+#include "fault-inject.h"
 
 #define EINVAL 22
 #define EBUSY  16
@@ -230,6 +230,10 @@ static int config_resolve(struct kmm_config *c)
 		c->numa_bind = -1;
 	if (!c->stats && (v = port_getenv("KMM_STATS")) && *v)
 		c->stats = strcmp(v, "0") ? 1 : -1;
+	if (!c->failslab)
+		c->failslab = port_getenv("KMM_FAILSLAB");
+	if (!c->fail_page_alloc)
+		c->fail_page_alloc = port_getenv("KMM_FAIL_PAGE_ALLOC");
 	return config_resolve_debug(c);
 }
 
@@ -289,6 +293,7 @@ static int kmm_bring_up(void)
 	kmemleak_init();
 	stats_area_init();
 	port_fork_register(&kmm_fork_ops);
+	fault_inject_init();
 	atomic_store_explicit(&kmm_initialised, 1, memory_order_release);
 	return 0;
 }

@@ -184,7 +184,9 @@ struct kmm_task {
 	unsigned int irqs_disabled;
 	unsigned int flags; /* PF_* */
 	unsigned int reclaim_depth;
-	unsigned long fail_nth; /* fault injection: fail the Nth next call (0: off) */
+	unsigned int fail_nth; /* fault injection: the Nth next eligible call fails (0: off) */
+	bool make_it_fail;     /* fault injection's task filter lets this thread fail */
+	bool fail_nth_held;    /* holds a fault-inject.c reference for fail_nth */
 };
 #define PF_MEMALLOC 0x00000800 /* the thread is reclaiming: allocations dig into reserves */
 #define PF_KSWAPD   0x00020000

@@ -25,7 +25,7 @@
  */
 #include <linux/highmem.h>
 
-#include "internal.h"
+#include "fault-inject.h"
 
 int min_free_kbytes = 1024;
 int watermark_scale_factor = 10;
@@ -1241,6 +1241,7 @@ static void show_free_areas(void)
 
 	pr_info("Mem-Info:\n");
 	for_each_populated_zone(zone) {
+		unsigned long nr[NR_PAGE_ORDERS];
 		char line[512];
 		int n = 0;
 
@@ -1255,9 +1256,13 @@ static void show_free_areas(void)
 			zone->nr_reserved_highatomic << (PAGE_SHIFT - 10),
 			zone->present_pages << (PAGE_SHIFT - 10),
 			zone_managed_pages(zone) << (PAGE_SHIFT - 10));
+		/* the counts under zone->lock, printed after, as the kernel's */
+		spin_lock(&zone->lock);
 		for (int order = 0; order < NR_PAGE_ORDERS; order++)
-			n += scnprintf(line + n, sizeof(line) - (size_t)n, "%lu*%lukB ",
-				       READ_ONCE(zone->free_area[order].nr_free),
+			nr[order] = zone->free_area[order].nr_free;
+		spin_unlock(&zone->lock);
+		for (int order = 0; order < NR_PAGE_ORDERS; order++)
+			n += scnprintf(line + n, sizeof(line) - (size_t)n, "%lu*%lukB ", nr[order],
 				       (PAGE_SIZE >> 10) << order);
 		pr_info("Node %d %s: %s= %lukB\n", zone->zone_pgdat->node_id, zone->name, line,
 			(unsigned long)zone_page_state(zone, NR_FREE_PAGES) << (PAGE_SHIFT - 10));
@@ -1398,6 +1403,8 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 
 	kmm_ensure_init();
 	if (unlikely(gfp_is_impossible(gfp, order)))
+		return NULL;
+	if (should_fail_alloc_page(gfp, order))
 		return NULL;
 	gfp = might_alloc(gfp, caller);
 	if (preferred_nid < 0 || preferred_nid >= nr_online_nodes)

@@ -293,8 +293,12 @@ const char *print_tainted(void)
 
 bool __ratelimit(struct ratelimit_state *rs)
 {
-	uint64_t now = port_clock_ns(), begin = atomic_load(&rs->begin);
+	uint64_t now, begin;
 
+	if (!rs->interval_ns)
+		return true; /* rate limiting disabled */
+	now = port_clock_ns();
+	begin = atomic_load(&rs->begin);
 	/* a new interval: one caller restarts the count */
 	if (now - begin > rs->interval_ns &&
 	    atomic_compare_exchange_strong(&rs->begin, &begin, now))

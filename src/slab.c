@@ -118,7 +118,7 @@ _Static_assert((PAGE_SIZE >> 8) <= SLAB_OBJ_MIN_SIZE, "byte-sized freelist indic
 static inline gfp_t gfp_exact_node(gfp_t flags)
 {
 	if (nr_online_nodes <= 1)
-		return flags & ~__GFP_NOFAIL;
+		return flags;
 	return (flags | __GFP_THISNODE | __GFP_NOWARN) & ~(__GFP_RECLAIM | __GFP_NOFAIL);
 }
 
@@ -1229,7 +1229,7 @@ retry:
 	}
 	if (obj)
 		return obj;
-	slab = cache_grow_begin(s, flags & ~__GFP_NOFAIL, numa_mem_id());
+	slab = cache_grow_begin(s, flags, numa_mem_id());
 	cache_grow_end(s, slab);
 	if (!slab)
 		return NULL;

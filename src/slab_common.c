@@ -15,6 +15,7 @@
 #include <linux/kfence.h>
 #include <linux/kmemleak.h>
 
+#include "fault-inject.h"
 #include "slab.h"
 
 #define EINVAL 22
@@ -273,16 +274,29 @@ static struct kmem_cache *cache_alias(const char *name, unsigned int size, unsig
 
 	if (!s)
 		return NULL;
+	/*
+	 * A name already linked is linked anew, as sysfs_slab_alias() replaces the link. By
+	 * pointer: the string of an alias destroyed since may be gone.
+	 */
+	list_for_each_entry(alias, &slab_aliases, list)
+		if (alias->name == name)
+			goto found;
 	alias = kmalloc(sizeof(*alias), GFP_KERNEL);
 	if (!alias)
 		return NULL;
+	list_add(&alias->list, &slab_aliases);
+found:
 	alias->name = name;
 	alias->target = s;
-	list_add(&alias->list, &slab_aliases);
 	s->refcount++;
-	/* the merged cache now serves the larger object: its metadata must follow */
-	s->object_size = max(s->object_size, size);
-	s->inuse = max(s->inuse, ALIGN(size, (unsigned int)sizeof(void *)));
+	/*
+	 * The merged cache now serves the larger object: its metadata must follow. Written
+	 * only when it grows: other threads read these words while they allocate.
+	 */
+	if (size > s->object_size)
+		s->object_size = size;
+	if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
+		s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
 	return s;
 }
 
@@ -500,6 +514,8 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 
 	if (unlikely(s == &kmalloc_boot_cache))
 		return kmalloc_cache_early(orig_size, flags, node, caller);
+	if (should_failslab(s, flags))
+		return NULL;
 	object = kfence_alloc(s, orig_size, flags, caller);
 	if (likely(!object))
 		object = slab_ops->alloc(s, flags, node, caller, orig_size);
@@ -647,7 +663,11 @@ void kmem_cache_free(struct kmem_cache *s, void *x)
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
-	int nr = slab_ops->alloc_bulk(s, flags, size, p);
+	int nr;
+
+	if (should_failslab(s, flags))
+		return 0;
+	nr = slab_ops->alloc_bulk(s, flags, size, p);
 
 	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
 		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
@@ -844,6 +864,8 @@ static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsig
 	if (unlikely(slab_ops->kmalloc)) {
 		if (unlikely(flags & GFP_SLAB_BUG_MASK))
 			flags = kmalloc_fix_flags(flags);
+		if (should_failslab_kmalloc(size, flags))
+			return NULL;
 		return kmalloc_slob(size, flags, node, caller);
 	}
 	if (unlikely(size > kmalloc_max_cache_size))

@@ -105,6 +105,11 @@ static inline void shim_ensure_init(void)
 		shim_init();
 }
 
+void shim_start(void)
+{
+	shim_ensure_init();
+}
+
 /* ---- allocation ------------------------------------------------------------------------ */
 
 static inline size_t roundup_pow_of_two(size_t n)

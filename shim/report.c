@@ -7,11 +7,17 @@
  * "%p" in the file name becomes the process ID, so that the processes of a pipeline or
  * a build each write their own file and `kmm run` picks its child's. Written with
  * open/write, never stdio: by then the program may have closed its streams.
+ *
+ * A process ends either through exit(), which runs the shim's destructor, or through
+ * _exit() (shells do: dash ends that way), which runs nothing: so while KMM_REPORT is
+ * set, the shim's own _exit and _Exit write the reports first. Unset, they are the
+ * system call and nothing else.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -71,15 +77,31 @@ static void write_reports(int fd, const char *names)
 
 __attribute__((destructor)) static void shim_report_at_exit(void)
 {
+	static _Atomic bool reported;
 	const char *names = getenv("KMM_REPORT"), *file = getenv("KMM_REPORT_FILE");
 	char path[4096];
 	int fd;
 
 	if (!names || !*names || !file || !expand_pid(file, path, sizeof(path)))
 		return;
+	if (atomic_exchange(&reported, true))
+		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
+	shim_start();
 	write_reports(fd, names);
 	close(fd);
+}
+
+SHIM_EXPORT _Noreturn void _exit(int status)
+{
+	shim_report_at_exit();
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT _Noreturn void _Exit(int status)
+{
+	_exit(status);
 }

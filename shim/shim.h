@@ -30,6 +30,8 @@
 
 extern _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
 
+/* Bring kmm up, as the first allocation does: anything else of kmm's is called after it. */
+void shim_start(void);
 void *shim_alloc_slow(size_t size, gfp_t gfp);
 void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp);
 void shim_free_slow(void *p);

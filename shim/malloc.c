@@ -162,9 +162,7 @@ void *shim_alloc_slow(size_t size, gfp_t gfp)
 	shim_ensure_init();
 	if (unlikely(kmalloc_align_small) && size > 8)
 		return shim_alloc_aligned(SHIM_MALLOC_ALIGN, size, gfp);
-	p = shim_alloc_small(size, gfp);
-	if (!p && size > SHIM_SMALL_MAX)
-		p = size <= INT_MAX ? kvmalloc(size, gfp) : shim_alloc_huge(size, PAGE_SIZE, gfp);
+	p = size <= INT_MAX ? kvmalloc(size, gfp) : shim_alloc_huge(size, PAGE_SIZE, gfp);
 	return p ? p : set_enomem();
 }
 

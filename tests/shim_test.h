@@ -16,6 +16,10 @@
 
 #include "kmm_test.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define SHIM_PATH KMM_BUILD_DIR "/libkmm-malloc.so"
 #define KMM_CLI	  KMM_BUILD_DIR "/kmm"
 

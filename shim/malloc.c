@@ -180,7 +180,7 @@ void shim_free_slow(void *p)
 
 size_t shim_usable_size(const void *p)
 {
-	if (virt_addr_valid(p))
+	if (shim_in_direct_map(p))
 		return ksize(p);
 	if (is_vmalloc_addr(p)) {
 		struct vm_struct *vm = find_vm_area(p);

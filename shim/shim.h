@@ -60,13 +60,19 @@ static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
 	return shim_alloc_slow(size, gfp);
 }
 
+/* In the direct map? One comparison: below PAGE_OFFSET the subtraction wraps. */
+static __always_inline bool shim_in_direct_map(const void *p)
+{
+	return (((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT) < max_low_pfn;
+}
+
 /*
  * The direct map is kfree()'s; vmalloc'd blocks and addresses kmm never handed out
  * (memory from before the shim was loaded) are the slow path's.
  */
 static __always_inline void shim_free(void *p)
 {
-	if (likely(virt_addr_valid(p))) {
+	if (likely(shim_in_direct_map(p))) {
 		kfree(p);
 		return;
 	}

@@ -35,6 +35,13 @@
 
 #include "shim.h"
 
+/*
+ * RAM for a malloc is private anonymous memory unless KMM_RAM_BACKING says otherwise:
+ * fork() is the host's copy-on-write (no copy of RAM per fork, no race with the
+ * parent's other threads), and transparent huge pages apply (see src/port/hosted.c).
+ */
+const char kmm_ram_backing_default[] = "anon";
+
 _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
 /* SLOB: kmalloc aligns non-power-of-two sizes to 8 bytes only. */
 static bool kmalloc_align_small;

@@ -101,6 +101,44 @@ TEST(threads_that_never_allocate_cost_nothing)
 	CHECK(after - before < 4 * 1024);
 }
 
+/*
+ * A thread whose pthread key destructor allocates and frees after the shim's own one
+ * has run (the program's key was created later, so its destructor runs later): the
+ * C library calls the destructors again while any key is set again, so the slab state
+ * the late allocation brought back is released too.
+ */
+static pthread_key_t late_key;
+
+static void late_destructor(void *arg)
+{
+	void *p = malloc(200);
+
+	memset(p, 1, 200);
+	free(p);
+	free(arg);
+}
+
+static void *thread_with_late_destructor(void *arg)
+{
+	pthread_setspecific(late_key, malloc(64));
+	return allocating_thread(arg);
+}
+
+TEST(allocation_in_a_late_key_destructor)
+{
+	long n = nr_threads() / 2, before, after;
+
+	free(malloc(1)); /* the shim's key exists before the program's */
+	REQUIRE(pthread_key_create(&late_key, late_destructor) == 0);
+	CHECK_EQ(run_threads(1000, thread_with_late_destructor), 0);
+	before = proc_status_kb("VmRSS");
+	CHECK_EQ(run_threads(n, thread_with_late_destructor), 0);
+	after = proc_status_kb("VmRSS");
+	printf("%ld threads allocating in a late destructor: VmRSS %ld kB -> %ld kB\n", n, before,
+	       after);
+	CHECK(after - before < 16 * 1024);
+}
+
 /* ---- one thread allocates, another frees ---------------------------------------------- */
 
 static long nr_handoff;

@@ -58,7 +58,8 @@ install: deps
 	cmake --install $(BUILD)
 
 format:
-	clang-format -i src/*.c src/*.h src/port/*.c include/*.h include/linux/*.h tests/*.c tests/*.h bench/*.c bench/workloads/*.[ch]
+	clang-format -i src/*.c src/*.h src/port/*.c include/*.h include/linux/*.h tests/*.c tests/*.h bench/*.c bench/workloads/*.[ch] \
+		shim/*.c shim/*.h
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -13,6 +13,9 @@
  *   KMM_MIN_FREE_KBYTES=<n>   vm.min_free_kbytes (default: computed as the kernel does)
  *   KMM_PAGE_REPORTING=0|1    return freed max-order blocks to the host (default 1)
  *   KMM_NUMA_BIND=0|1         back each node with one host NUMA node, mbind (default 0)
+ *   KMM_RAM_BACKING=memfd|anon  hosted RAM: a memfd whose mappings alias (default), or
+ *                             private anonymous memory, copy-on-write across fork but
+ *                             without vmap (the malloc shim's default)
  *   KMM_FAILSLAB=..., KMM_FAIL_PAGE_ALLOC=...   fault injection, kernel boot syntax
  *   KMM_STATS=1               publish statistics for `kmm top` (default off; see below)
  *   KMM_KFENCE_SAMPLE_INTERVAL=<ms>  kfence.sample_interval: one slab allocation in

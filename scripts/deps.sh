@@ -3,6 +3,7 @@
 # Packages: compiler and build tools, liblzma and zlib (trace reading), python3 (the
 # memory map tests parse SVG with xml.etree), valgrind (bench).
 # liburcu-dev: RCU grace periods in the hosted port (src/port/hosted_rcu.c).
+# python3, sqlite3: real programs the malloc shim's tests run on kmm.
 set -e
 need=""
 command -v cc >/dev/null 2>&1 || need="$need gcc"
@@ -14,4 +15,6 @@ command -v python3 >/dev/null 2>&1 || need="$need python3" # tests read SVG maps
 [ -f /usr/include/lzma.h ] || need="$need liblzma-dev"
 [ -f /usr/include/zlib.h ] || need="$need zlib1g-dev"
 pkg-config --exists liburcu-bp 2>/dev/null || need="$need liburcu-dev"
+[ -x /usr/bin/python3 ] || need="$need python3"
+command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
 exec sh "$(dirname "$0")/install-packages.sh" "build dependencies" $need

@@ -67,7 +67,11 @@ static void kmap_windows_init(void)
 			page_address_htable[i] = -1;
 		pk = port_vm_reserve(LAST_PKMAP * PAGE_SIZE, PAGE_SIZE);
 		local = port_vm_reserve(KMAP_LOCAL_AREAS * KM_MAX_IDX * PAGE_SIZE, PAGE_SIZE);
-		if (!pk || !local) {
+		if (!port_ram_aliases()) { /* anonymous RAM: one mapping of a frame only */
+			port_vm_release(pk, LAST_PKMAP * PAGE_SIZE);
+			port_vm_release(local, KMAP_LOCAL_AREAS * KM_MAX_IDX * PAGE_SIZE);
+			kmap_use_direct_map = true;
+		} else if (!pk || !local) {
 			pr_warn("kmm: no address space for the kmap windows: using the direct "
 				"map\n");
 			port_vm_release(pk, LAST_PKMAP * PAGE_SIZE);

@@ -23,7 +23,8 @@
  * wake-ups are allowed; the core always re-checks its condition.
  *
  * Context of every function: callable from any thread, without any core lock held
- * unless the comment says so; none of them allocates through kmm.
+ * unless the comment says so; none of them allocates through kmm, and none changes
+ * errno (the core may run inside the C library's free(), which must not).
  */
 #ifndef KMM_PORT_H
 #define KMM_PORT_H
@@ -141,6 +142,14 @@ void port_stack_register(void);
  * stacks). The ranges stay valid during the call; fn must not call back into the port.
  */
 void port_for_each_root(void (*fn)(void *arg, const void *start, const void *end), void *arg);
+
+/*
+ * Does port_map_pages() alias? A port whose RAM cannot be mapped twice (the hosted
+ * port's anonymous backing) moves the frames' contents into the window instead, and
+ * their direct map reads as zero until the frames are freed and reused: right for
+ * vmalloc, which owns its pages, wrong for vmap and kmap, which must then not use it.
+ */
+bool port_ram_aliases(void);
 
 /* ---- CPUs ----------------------------------------------------------------------- */
 

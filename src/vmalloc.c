@@ -1222,6 +1222,13 @@ void vfree(const void *addr)
 
 /* ==== vmap, vm_map_ram ========================================================================== */
 
+/* vmap of pages that stay in use elsewhere needs a port whose mappings alias. */
+static bool vmap_can_alias(void)
+{
+	return !WARN_ONCE(!port_ram_aliases(), "vmap: RAM cannot be mapped twice here (use "
+					       "KMM_RAM_BACKING=memfd)\n");
+}
+
 /* A copy of the pages mapped, for vmalloc_to_page() (kmm has no page tables to walk). */
 static struct page **ptes_copy(struct page **pages, unsigned int count)
 {
@@ -1258,7 +1265,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, pgprot_
 	if (WARN_ON_ONCE(flags & VM_NO_GUARD))
 		return NULL;
 	kmm_ensure_init();
-	if (!count || count > totalram_pages())
+	if (!count || count > totalram_pages() || !vmap_can_alias())
 		return NULL;
 	size = (unsigned long)count << PAGE_SHIFT;
 	if (!(flags & VM_MAP_PUT_PAGES)) {
@@ -1314,7 +1321,7 @@ void *vm_map_ram(struct page **pages, unsigned int count, int node)
 	struct vmap_area *va;
 
 	kmm_ensure_init();
-	if (!count)
+	if (!count || !vmap_can_alias())
 		return NULL;
 	ptes = ptes_copy(pages, count);
 	if (!ptes)

@@ -11,6 +11,8 @@
  *                         the memory map (SVG), after replaying TRACE if one is given
  *   kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]
  *                         a live slabtop-like view of a process on kmm (top.c)
+ *   kmm run [--slab=...] [--report=NAME,...] [--output=FILE] -- CMD ARGS...
+ *                         run CMD with kmm as its malloc, then print the reports (run.c)
  * The command is a thin shell over the library's public API (<kmm.h>, <linux/gfp.h>):
  * whatever it shows, a program linking libkmm can get the same way.
  */
@@ -25,6 +27,7 @@
 
 #include "replay.h"
 #include "top.h"
+#include "run.h"
 
 static void usage(FILE *out)
 {
@@ -37,6 +40,8 @@ static void usage(FILE *out)
 		"FILE.svg] "
 		"[TRACE]\n"
 		"       kmm top [-p PID] [-n COUNT] [-d SECONDS] [-b] [-r ROWS]\n"
+		"       kmm run [--slab=slub|slab|slob] [--report=NAME,...] [--output=FILE|-] -- "
+		"CMD [ARGS...]\n"
 		"       kmm report NAME...   (");
 	for (const char *const *n = kmm_report_names; *n; n++)
 		fprintf(out, "%s, ", *n);
@@ -219,6 +224,8 @@ int main(int argc, char **argv)
 		return cmd_map(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "top"))
 		return cmd_top(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

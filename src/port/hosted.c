@@ -12,11 +12,18 @@
  * port_ram_discard() punches holes in the file; the host drops the pages from every
  * view and they read as zero again.
  *
+ * KMM_RAM_BACKING=anon (the malloc shim's default, through kmm_ram_backing_default)
+ * backs RAM with private anonymous memory instead: no descriptor, fork() is the host's
+ * copy-on-write, transparent huge pages apply, discard is MADV_DONTNEED. Nothing can
+ * alias it, so port_map_pages() moves the frames' pages into the window (mremap; a copy
+ * where the host refuses) and port_ram_aliases() is false: vmap and kmap do without.
+ *
  * Rules this file keeps:
  *  - Nothing here calls malloc: the process's malloc may be kmm itself (the LD_PRELOAD
  *    shim). Thread records are mmap'd, per-thread state is static TLS, the unwinder is
  *    libgcc's _Unwind_Backtrace (glibc's backtrace() may dlopen and malloc).
- *  - Errors come back as negative errno values; nothing is left half-created.
+ *  - Errors come back as negative errno values; nothing is left half-created; errno
+ *    itself is left as the caller had it (the core may be running inside free()).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -53,6 +60,24 @@
 
 struct hosted_ram hosted_ram = { .fd = -1 };
 
+/*
+ * The backing when KMM_RAM_BACKING is not set: "memfd", unless the program linking kmm
+ * defines this (the malloc shim says "anon").
+ */
+extern const char kmm_ram_backing_default[] __attribute__((weak));
+
+/* 1: anonymous, 0: memfd, -1: KMM_RAM_BACKING names neither. */
+static int ram_backing_is_anon(void)
+{
+	const char *v = getenv("KMM_RAM_BACKING");
+
+	if (!v || !*v)
+		v = kmm_ram_backing_default ? kmm_ram_backing_default : "memfd";
+	if (!strcmp(v, "anon"))
+		return 1;
+	return strcmp(v, "memfd") ? -1 : 0;
+}
+
 /* kmm's page size is the host's: port_ram_init() refuses a host where it is not. */
 static size_t round_up_pages(size_t bytes)
 {
@@ -63,6 +88,33 @@ static size_t round_up_pages(size_t bytes)
 
 static void unwinder_warm_up(void);
 
+static int ram_init_done(char *base, size_t size, struct port_ram *ram)
+{
+	hosted_ram.base = base;
+	hosted_ram.bytes = size;
+	ram->direct_map = base;
+	ram->nr_pages = (unsigned long)(size >> RAM_PAGE_SHIFT);
+	hosted_fork_init();
+	unwinder_warm_up();
+	return 0;
+}
+
+/* Private anonymous RAM: the direct map is all there is of it. */
+static int ram_init_anon(size_t size, struct port_ram *ram)
+{
+	char *base = port_vm_reserve(size, DIRECT_MAP_ALIGN);
+
+	if (!base ||
+	    mmap(base, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED) {
+		if (base)
+			port_vm_release(base, size);
+		return -ENOMEM;
+	}
+	hosted_ram.anon = true;
+	return ram_init_done(base, size, ram);
+}
+
 int port_ram_init(unsigned long long bytes, struct port_ram *ram)
 {
 	long host_page = sysconf(_SC_PAGESIZE);
@@ -70,7 +122,7 @@ int port_ram_init(unsigned long long bytes, struct port_ram *ram)
 	char *base;
 	int fd;
 
-	if (hosted_ram.fd >= 0)
+	if (hosted_ram.base)
 		return -EBUSY;
 	if (host_page != (long)RAM_PAGE_SIZE) {
 		char msg[96];
@@ -86,6 +138,13 @@ int port_ram_init(unsigned long long bytes, struct port_ram *ram)
 	if (bytes > SIZE_MAX - DIRECT_MAP_ALIGN || bytes > (unsigned long long)INT64_MAX)
 		return -ENOMEM;
 	size = (size_t)bytes;
+	switch (ram_backing_is_anon()) {
+	case 1:
+		return ram_init_anon(size, ram);
+	case -1:
+		port_log_write("kmm: KMM_RAM_BACKING: expected memfd or anon\n", 46);
+		return -EINVAL;
+	}
 
 	fd = memfd_create("kmm-ram", MFD_CLOEXEC);
 	if (fd < 0)
@@ -104,14 +163,8 @@ int port_ram_init(unsigned long long bytes, struct port_ram *ram)
 		close(fd);
 		return -ENOMEM;
 	}
-	hosted_ram.base = base;
-	hosted_ram.bytes = size;
 	hosted_ram.fd = fd;
-	ram->direct_map = base;
-	ram->nr_pages = (unsigned long)(size >> RAM_PAGE_SHIFT);
-	hosted_fork_init();
-	unwinder_warm_up();
-	return 0;
+	return ram_init_done(base, size, ram);
 }
 
 unsigned long long port_default_ram_bytes(void)
@@ -129,7 +182,7 @@ static bool pfn_range_valid(unsigned long pfn, unsigned long nr)
 {
 	unsigned long nr_pages = (unsigned long)(hosted_ram.bytes >> RAM_PAGE_SHIFT);
 
-	return hosted_ram.fd >= 0 && nr && pfn < nr_pages && nr <= nr_pages - pfn;
+	return hosted_ram.base && nr && pfn < nr_pages && nr <= nr_pages - pfn;
 }
 
 /* Host node masks as get_mempolicy() and mbind() take them: enough for any kernel. */
@@ -174,14 +227,22 @@ int port_ram_bind_node(unsigned long pfn, unsigned long nr, unsigned int node)
 
 void port_ram_discard(unsigned long pfn, unsigned long nr)
 {
+	int saved_errno = errno;
+
 	if (!pfn_range_valid(pfn, nr) || hosted_ram.cow_only)
 		return;
-	fallocate(hosted_ram.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		  (off_t)pfn << RAM_PAGE_SHIFT, (off_t)nr << RAM_PAGE_SHIFT);
+	if (hosted_ram.anon)
+		madvise(hosted_ram.base + (pfn << RAM_PAGE_SHIFT), nr << RAM_PAGE_SHIFT,
+			MADV_DONTNEED);
+	else
+		fallocate(hosted_ram.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)pfn << RAM_PAGE_SHIFT, (off_t)nr << RAM_PAGE_SHIFT);
+	errno = saved_errno;
 }
 
 void *port_metadata_alloc(size_t bytes)
 {
+	int saved_errno = errno;
 	void *p;
 
 	if (bytes > SIZE_MAX - RAM_PAGE_SIZE)
@@ -189,19 +250,24 @@ void *port_metadata_alloc(size_t bytes)
 	bytes = round_up_pages(bytes ? bytes : 1);
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
+	errno = saved_errno;
 	return p == MAP_FAILED ? NULL : p;
 }
 
 void port_metadata_free(void *addr, size_t bytes)
 {
+	int saved_errno = errno;
+
 	if (addr)
 		munmap(addr, round_up_pages(bytes ? bytes : 1));
+	errno = saved_errno;
 }
 
 /* ==== virtual windows ================================================================= */
 
 void *port_vm_reserve(size_t bytes, size_t align)
 {
+	int saved_errno = errno;
 	uintptr_t start, aligned;
 	size_t span;
 	void *p;
@@ -215,6 +281,7 @@ void *port_vm_reserve(size_t bytes, size_t align)
 	bytes = round_up_pages(bytes);
 	span = bytes + align - RAM_PAGE_SIZE; /* room to slide to the alignment */
 	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	errno = saved_errno;
 	if (p == MAP_FAILED)
 		return NULL;
 	start = (uintptr_t)p;
@@ -223,13 +290,17 @@ void *port_vm_reserve(size_t bytes, size_t align)
 		munmap(p, aligned - start);
 	if (start + span > aligned + bytes)
 		munmap((void *)(aligned + bytes), start + span - (aligned + bytes));
+	errno = saved_errno;
 	return (void *)aligned;
 }
 
 void port_vm_release(void *va, size_t bytes)
 {
+	int saved_errno = errno;
+
 	if (va && bytes)
 		munmap(va, round_up_pages(bytes));
+	errno = saved_errno;
 }
 
 static int host_prot(int prot)
@@ -238,27 +309,58 @@ static int host_prot(int prot)
 	       (prot & PORT_PROT_EXEC ? PROT_EXEC : 0);
 }
 
-int port_map_pages(void *va, unsigned long pfn, unsigned long nr, int prot)
+/*
+ * Anonymous RAM: move the frames' pages to @va, page tables and all (MREMAP_DONTUNMAP
+ * leaves the direct map in place, empty); a host that refuses gets a copy instead.
+ */
+static int ram_move_pages(void *va, unsigned long pfn, size_t len, int prot)
+{
+	char *from = hosted_ram.base + (pfn << RAM_PAGE_SHIFT);
+
+	if (mremap(from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, va) ==
+	    MAP_FAILED) {
+		if (mmap(va, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+			 0) == MAP_FAILED)
+			return -errno;
+		memcpy(va, from, len);
+		madvise(from, len, MADV_DONTNEED);
+	}
+	if (host_prot(prot) != (PROT_READ | PROT_WRITE))
+		mprotect(va, len, host_prot(prot));
+	return 0;
+}
+
+static int map_pages(void *va, unsigned long pfn, unsigned long nr, int prot)
 {
 	if (((uintptr_t)va & (RAM_PAGE_SIZE - 1)) || !pfn_range_valid(pfn, nr))
 		return -EINVAL;
 	if (hosted_ram.cow_only)
 		return -ENOMEM; /* an alias of a private view would not alias */
+	if (hosted_ram.anon)
+		return ram_move_pages(va, pfn, (size_t)nr << RAM_PAGE_SHIFT, prot);
 	if (mmap(va, (size_t)nr << RAM_PAGE_SHIFT, host_prot(prot),
 		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, hosted_ram.fd,
-		 (off_t)pfn << RAM_PAGE_SHIFT) == MAP_FAILED) {
-		int err = -errno;
-
-		/* A failed MAP_FIXED may have unmapped the range: reserve it again. */
-		port_unmap_pages(va, nr);
-		return err;
-	}
+		 (off_t)pfn << RAM_PAGE_SHIFT) == MAP_FAILED)
+		return -errno;
 	return 0;
+}
+
+int port_map_pages(void *va, unsigned long pfn, unsigned long nr, int prot)
+{
+	int saved_errno = errno, err = map_pages(va, pfn, nr, prot);
+
+	/* A failed MAP_FIXED may have unmapped the range: reserve it again. */
+	if (err && err != -EINVAL)
+		port_unmap_pages(va, nr);
+	errno = saved_errno;
+	return err;
 }
 
 void port_unmap_pages(void *va, unsigned long nr)
 {
 	size_t len = (size_t)nr << RAM_PAGE_SHIFT;
+	int saved_errno = errno;
 
 	if (!nr)
 		return;
@@ -266,6 +368,14 @@ void port_unmap_pages(void *va, unsigned long nr)
 	if (mmap(va, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
 		 0) == MAP_FAILED)
 		mprotect(va, len, PROT_NONE); /* out of mappings: at least make it fault */
+	errno = saved_errno;
+}
+
+bool port_ram_aliases(void)
+{
+	if (hosted_ram.base)
+		return !hosted_ram.anon;
+	return ram_backing_is_anon() != 1;
 }
 
 /* ==== CPUs ============================================================================ */
@@ -330,6 +440,8 @@ void port_wait(const unsigned int *addr, unsigned int expected, uint64_t timeout
 {
 	struct timespec ts, *tsp = NULL;
 
+	int saved_errno = errno;
+
 	if (timeout_ns) {
 		ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
 		ts.tv_nsec = (long)(timeout_ns % 1000000000u);
@@ -337,11 +449,15 @@ void port_wait(const unsigned int *addr, unsigned int expected, uint64_t timeout
 	}
 	/* EAGAIN (value changed), EINTR and ETIMEDOUT all just return: the caller re-checks. */
 	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, tsp, NULL, 0);
+	errno = saved_errno;
 }
 
 void port_wake(const unsigned int *addr, int nr)
 {
+	int saved_errno = errno;
+
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+	errno = saved_errno;
 }
 
 void port_yield(void)
@@ -481,10 +597,12 @@ static uint64_t mix64(uint64_t x)
 uint64_t port_random_u64(void)
 {
 	static _Atomic uint64_t fallback_seq;
+	int saved_errno = errno;
 	uint64_t v;
 
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
 		return v;
+	errno = saved_errno;
 	/* No entropy yet (early boot) or no getrandom: mix what differs per call and run. */
 	v = port_clock_ns() ^ ((uint64_t)(uintptr_t)&v << 16) ^ ((uint64_t)getpid() << 48) ^
 	    atomic_fetch_add_explicit(&fallback_seq, 0x9e3779b97f4a7c15ULL, memory_order_relaxed);

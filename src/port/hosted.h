@@ -6,6 +6,11 @@
  * The one idea: RAM is a single memfd, and every mapping of RAM (the direct map, each
  * port_map_pages() alias) is a MAP_SHARED mapping of it, so a page frame number is a
  * file offset and the host's page cache plays the part of physical memory.
+ *
+ * The second backing (KMM_RAM_BACKING=anon): RAM is private anonymous memory. fork()
+ * is then the host's copy-on-write and transparent huge pages apply, but nothing can
+ * alias: port_map_pages() moves the frames' contents into the window instead (their
+ * direct map reads as zero until they are freed), and port_ram_aliases() says so.
  */
 #ifndef KMM_PORT_HOSTED_H
 #define KMM_PORT_HOSTED_H
@@ -24,6 +29,7 @@ struct hosted_ram {
 	size_t bytes;  /* nr_pages << RAM_PAGE_SHIFT; the memfd's size */
 	bool cow_only; /* a fork child that could not copy RAM: its RAM is a private
 			  copy-on-write view of the parent's; no new aliases, no discard */
+	bool anon;     /* KMM_RAM_BACKING=anon: private anonymous RAM, fd stays -1 */
 };
 
 /* ---- hosted.c ----------------------------------------------------------------------- */

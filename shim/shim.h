@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim.h - what the malloc shim's files share: the allocation fast path, inline, and the
+ * slow paths behind it (shim/malloc.c), used by the C functions (malloc.c) and the C++
+ * operators (new.c) alike.
+ *
+ * The one idea: malloc(n) is kmalloc(n, GFP_KERNEL). Small sizes find their kmalloc
+ * cache in a table of kmalloc_slab()'s own answers, one slot per 8 bytes, filled once
+ * kmm is up; a slot that is still empty (kmm not yet up, SLOB's cacheless kmalloc, a
+ * size past the table) sends the call to the slow path, which brings kmm up, fills the
+ * table and decides everything else: large sizes go to kvmalloc (pages, or vmalloc
+ * above what the page allocator gives), alignments to naturally aligned blocks.
+ */
+#ifndef KMM_SHIM_H
+#define KMM_SHIM_H
+
+#include <stdatomic.h>
+
+#include "slab.h"
+
+/* The alignment malloc guarantees on x86-64 (alignof(max_align_t)). */
+#define SHIM_MALLOC_ALIGN 16
+/* Sizes 1..SHIM_SMALL_MAX find their cache in the table; one slot per 8 bytes. */
+#define SHIM_SMALL_MAX 1024
+#define SHIM_SLOTS     (SHIM_SMALL_MAX / 8)
+/* malloc's memory may wait for reclaim, and failing quietly is malloc's way. */
+#define SHIM_GFP (GFP_KERNEL | __GFP_NOWARN)
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+extern _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
+
+/* Bring kmm up, as the first allocation does: anything else of kmm's is called after it. */
+void shim_start(void);
+void *shim_alloc_slow(size_t size, gfp_t gfp);
+void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp);
+void shim_free_slow(void *p);
+size_t shim_usable_size(const void *p);
+
+/* kmalloc(size) for 1..SHIM_SMALL_MAX through the table; NULL means: ask the slow path. */
+static __always_inline void *shim_alloc_small(size_t size, gfp_t gfp)
+{
+	size_t slot = (size - 1) >> 3; /* size 0 wraps far past the table */
+	struct kmem_cache *s;
+
+	if (unlikely(slot >= SHIM_SLOTS))
+		return NULL;
+	s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed);
+	if (unlikely(!s))
+		return NULL;
+	return __kmalloc_cache(s, gfp, size);
+}
+
+static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
+{
+	void *p = shim_alloc_small(size, gfp);
+
+	if (likely(p))
+		return p;
+	return shim_alloc_slow(size, gfp);
+}
+
+/* In the direct map? One comparison: below PAGE_OFFSET the subtraction wraps. */
+static __always_inline bool shim_in_direct_map(const void *p)
+{
+	return (((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT) < max_low_pfn;
+}
+
+/*
+ * The direct map is kfree()'s; vmalloc'd blocks and addresses kmm never handed out
+ * (memory from before the shim was loaded) are the slow path's.
+ */
+static __always_inline void shim_free(void *p)
+{
+	if (likely(shim_in_direct_map(p))) {
+		kfree(p);
+		return;
+	}
+	if (p)
+		shim_free_slow(p);
+}
+
+#endif /* KMM_SHIM_H */

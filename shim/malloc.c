@@ -156,6 +156,14 @@ void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp)
 	return p ? p : set_enomem();
 }
 
+/* The sheaf was empty: the front end refills it, or the slow path says why not (errno). */
+noinline void *shim_alloc_cache(struct kmem_cache *s, size_t size, gfp_t gfp)
+{
+	void *p = __kmalloc_cache(s, gfp, size);
+
+	return likely(p) ? p : shim_alloc_slow(size, gfp);
+}
+
 void *shim_alloc_slow(size_t size, gfp_t gfp)
 {
 	void *p;

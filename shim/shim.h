@@ -33,30 +33,27 @@ extern _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
 /* Bring kmm up, as the first allocation does: anything else of kmm's is called after it. */
 void shim_start(void);
 void *shim_alloc_slow(size_t size, gfp_t gfp);
+void *shim_alloc_cache(struct kmem_cache *s, size_t size, gfp_t gfp);
 void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp);
 void shim_free_slow(void *p);
 size_t shim_usable_size(const void *p);
 
-/* kmalloc(size) for 1..SHIM_SMALL_MAX through the table; NULL means: ask the slow path. */
-static __always_inline void *shim_alloc_small(size_t size, gfp_t gfp)
+/*
+ * kmalloc(size): 1..SHIM_SMALL_MAX through the table, from the thread's sheaf inline (the
+ * front end's own fast path); everything else, and a failure (errno), the slow path's.
+ */
+static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
 {
 	size_t slot = (size - 1) >> 3; /* size 0 wraps far past the table */
 	struct kmem_cache *s;
+	void *object;
 
-	if (unlikely(slot >= SHIM_SLOTS))
-		return NULL;
-	s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed);
-	if (unlikely(!s))
-		return NULL;
-	return __kmalloc_cache(s, gfp, size);
-}
-
-static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
-{
-	void *p = shim_alloc_small(size, gfp);
-
-	if (likely(p))
-		return p;
+	if (likely(slot < SHIM_SLOTS) &&
+	    likely((s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed)))) {
+		if (likely(slab_alloc_fast(s, &object)))
+			return gfp & __GFP_ZERO ? memset(object, 0, size) : object;
+		return shim_alloc_cache(s, size, gfp);
+	}
 	return shim_alloc_slow(size, gfp);
 }
 
@@ -72,6 +69,8 @@ static __always_inline bool shim_in_direct_map(const void *p)
  */
 static __always_inline void shim_free(void *p)
 {
+	if (likely(kfree_fast(p))) /* kfree()'s own fast path, inline */
+		return;
 	if (likely(shim_in_direct_map(p))) {
 		kfree(p);
 		return;

@@ -382,6 +382,47 @@ static __always_inline bool sheaf_push(const struct kmem_cache *s, void *object)
 	return true;
 }
 
+/*
+ * The fast paths of every allocation and of kfree(), inline for the front end's own
+ * functions and for the malloc shim; false means the slow path must do the work.
+ */
+static __always_inline bool slab_alloc_fast(const struct kmem_cache *s, void **objectp)
+{
+	struct kmem_cache_cpu *c = fast_cpu_slab(s);
+	void **top = c->top;
+
+	if (__builtin_expect(top == c->base, 0))
+		return false;
+	c->top--;
+	*objectp = top[-1];
+	return true;
+}
+
+/*
+ * One unsigned comparison checks that @object is in the direct map: below PAGE_OFFSET
+ * (NULL and ZERO_SIZE_PTR included) the subtraction wraps to a frame number far beyond
+ * max_low_pfn. The word compound_head() reads is, in a slab's head page, slab_cache:
+ * one load serves both (NULL: a SLOB heap page, which has no sheaves).
+ */
+static __always_inline bool kfree_fast(const void *object)
+{
+	unsigned long pfn = ((unsigned long)object - PAGE_OFFSET) >> PAGE_SHIFT;
+	const struct page *page;
+	unsigned long head;
+
+	if (__builtin_expect(pfn >= max_low_pfn, 0))
+		return false;
+	page = pfn_to_page(pfn);
+	head = page->compound_head;
+	if (__builtin_expect(head & 1, 0)) {
+		page = (const struct page *)(head - 1);
+		head = page->compound_head;
+	}
+	if (__builtin_expect(!PageSlab(page) || !head, 0))
+		return false;
+	return sheaf_push((const struct kmem_cache *)head, (void *)object);
+}
+
 /* Account a new or freed slab of @order pages in the node's Slab counters. */
 void slab_account(struct kmem_cache *s, struct slab *slab, int sign);
 /* Mark the pages of a new slab as a slab of @s / clear them before freeing. */

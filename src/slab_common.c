@@ -572,15 +572,13 @@ static noinline bool kfence_object_free(void *object, unsigned long caller)
 static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int node,
 					unsigned long caller, size_t orig_size)
 {
-	struct kmem_cache_cpu *c = fast_cpu_slab(s);
-	void **top = c->top;
+	void *object;
 
-	if (unlikely(node != NUMA_NO_NODE || top == c->base))
+	if (unlikely(node != NUMA_NO_NODE) || unlikely(!slab_alloc_fast(s, &object)))
 		return slab_alloc_slow(s, flags, node, slab_caller(caller), orig_size);
-	c->top--;
 	if (unlikely(flags & __GFP_ZERO))
-		return slab_zero_object(s, top[-1]);
-	return top[-1];
+		return slab_zero_object(s, object);
+	return object;
 }
 
 /* The fast path of every free: onto the thread's main sheaf of @s (NULL: a SLOB page). */
@@ -960,29 +958,25 @@ static noinline void kfree_invalid(const void *object)
 	WARN(1, "kfree: %p is not an address kmm handed out\n", object);
 }
 
-/*
- * One unsigned comparison checks that @object is in the direct map: below PAGE_OFFSET
- * (NULL and ZERO_SIZE_PTR included) the subtraction wraps to a frame number far beyond
- * max_low_pfn. The word compound_head() reads is, in a slab's head page, slab_cache:
- * one load serves both.
- */
-void kfree(const void *object)
+/* Everything kfree_fast() does not do: not a slab object, a full sheaf, SLOB, hooks. */
+static noinline void kfree_slow(const void *object, unsigned long caller)
 {
 	unsigned long pfn = ((unsigned long)object - PAGE_OFFSET) >> PAGE_SHIFT;
 	struct page *page;
-	unsigned long head;
 
 	if (unlikely(pfn >= max_low_pfn))
 		return kfree_invalid(object);
-	page = pfn_to_page(pfn);
-	head = page->compound_head;
-	if (unlikely(head & 1)) {
-		page = (struct page *)(head - 1);
-		head = page->compound_head;
-	}
+	page = compound_head(pfn_to_page(pfn));
 	if (unlikely(!PageSlab(page)))
 		return free_large_kmalloc(page, object);
-	slab_free((struct kmem_cache *)head, page_slab(page), (void *)object, SLAB_RET_IP);
+	slab_free_slow(page_slab(page)->slab_cache, page_slab(page), (void *)object, caller);
+}
+
+void kfree(const void *object)
+{
+	if (likely(kfree_fast(object)))
+		return;
+	kfree_slow(object, slab_caller(SLAB_RET_IP));
 }
 
 size_t ksize(const void *object)

@@ -284,7 +284,7 @@ pair() { # LABEL PRELOAD OP -> "| LABEL | instructions |"
 pair "kmm kmalloc(64) + kfree" "" kmalloc
 pair "kmm kmalloc(n = 64) + kfree" "" kmalloc-var
 pair "kmm kmem_cache_alloc + kmem_cache_free (64 bytes)" "" kmem_cache
-[ -f "$B/libkmm-malloc.so" ] && pair "kmm malloc(64) + free (libkmm-malloc.so)" "$B/libkmm-malloc.so" malloc
+[ -f "$BUILD/libkmm-malloc.so" ] && pair "kmm malloc(64) + free (libkmm-malloc.so)" "$(cd "$BUILD" && pwd)/libkmm-malloc.so" malloc
 for peer in $found; do
 	pair "${peer%%=*} malloc(64) + free" "${peer#*=}" malloc
 done

@@ -87,14 +87,19 @@ static inline enum zone_type page_zonenum(const struct page *page)
 	return (enum zone_type)((page->flags >> ZONES_PGSHIFT) & ZONES_MASK);
 }
 
+/*
+ * page->flags of a page in use may have bits changed atomically by others (SLUB's
+ * slab_lock is a bit of it), so a reader loads it atomically too, as test_bit() does.
+ */
 static inline int page_to_nid(const struct page *page)
 {
-	return (int)((page->flags >> NODES_PGSHIFT) & NODES_MASK);
+	return (int)((__atomic_load_n(&page->flags, __ATOMIC_RELAXED) >> NODES_PGSHIFT) &
+		     NODES_MASK);
 }
 
 static inline bool PageHead(const struct page *page)
 {
-	return (page->flags >> PG_head) & 1;
+	return (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) >> PG_head) & 1;
 }
 
 static inline bool PageTail(const struct page *page)

@@ -949,11 +949,11 @@ static noinline void free_large_kmalloc(struct page *page, const void *object)
 }
 
 /* Not in the direct map: NULL and ZERO_SIZE_PTR (nothing to do), or not kmm's. */
-static noinline void kfree_invalid(const void *object)
+static noinline void kfree_invalid(const void *object, unsigned long caller)
 {
 	if (ZERO_OR_NULL_PTR(object))
 		return;
-	if (kfence_object_free((void *)object, _RET_IP_))
+	if (kfence_object_free((void *)object, caller))
 		return;
 	WARN(1, "kfree: %p is not an address kmm handed out\n", object);
 }
@@ -965,7 +965,7 @@ static noinline void kfree_slow(const void *object, unsigned long caller)
 	struct page *page;
 
 	if (unlikely(pfn >= max_low_pfn))
-		return kfree_invalid(object);
+		return kfree_invalid(object, caller);
 	page = compound_head(pfn_to_page(pfn));
 	if (unlikely(!PageSlab(page)))
 		return free_large_kmalloc(page, object);

@@ -16,6 +16,7 @@
 #include <linux/kmemleak.h>
 
 #include "fault-inject.h"
+#include "kasan.h"
 #include "slab.h"
 
 #define EINVAL 22
@@ -517,8 +518,11 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 	if (should_failslab(s, flags))
 		return NULL;
 	object = kfence_alloc(s, orig_size, flags, caller);
-	if (likely(!object))
-		object = slab_ops->alloc(s, flags, node, caller, orig_size);
+	if (likely(!object)) {
+		/* KFENCE objects initialise themselves and live outside the checkers' view */
+		object = slab_ops->alloc(s, kasan_slab_pre_alloc(flags), node, caller, orig_size);
+		object = kasan_slab_alloc(s, object, flags, orig_size);
+	}
 	kmemleak_alloc_recursive(object, s->object_size, 1, s->flags, flags);
 	return object;
 }
@@ -527,7 +531,9 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 				    unsigned long caller)
 {
 	kmemleak_free_recursive(object, s ? s->flags : 0);
+	kasan_slab_free(s, object);
 	slab_ops->free(s, slab, object, caller);
+	kasan_slab_free_done();
 }
 
 /*
@@ -667,8 +673,10 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void *
 
 	if (should_failslab(s, flags))
 		return 0;
-	nr = slab_ops->alloc_bulk(s, flags, size, p);
+	nr = slab_ops->alloc_bulk(s, kasan_slab_pre_alloc(flags), size, p);
 
+	for (int i = 0; i < nr; i++)
+		kasan_slab_alloc(s, p[i], flags, s->object_size);
 	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
 		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
 	return nr;
@@ -699,7 +707,11 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
 	if (unlikely(kmemleak_enabled || __kfence_pool))
 		size = bulk_free_hooks(s, size, p);
+	for (size_t i = 0; i < size; i++)
+		kasan_slab_free(s, p[i]);
 	slab_ops->free_bulk(s, size, p);
+	for (size_t i = 0; i < size; i++)
+		kasan_slab_free_done();
 }
 
 /* ---- kmalloc ------------------------------------------------------------------------------- */
@@ -848,11 +860,13 @@ void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
 	return kmalloc_large_node(size, flags, node);
 }
 
-/* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs. */
+/* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs (a NULL
+ * cache for the checkers: a heap block). */
 static void *kmalloc_slob(size_t size, gfp_t flags, int node, unsigned long caller)
 {
-	void *object = slab_ops->kmalloc(size, flags, node, caller);
+	void *object = slab_ops->kmalloc(size, kasan_slab_pre_alloc(flags), node, caller);
 
+	object = kasan_slab_alloc(NULL, object, flags, size);
 	kmemleak_alloc(object, size, 1, flags);
 	return object;
 }
@@ -985,7 +999,7 @@ void kfree(const void *object)
 	slab_free((struct kmem_cache *)head, page_slab(page), (void *)object, SLAB_RET_IP);
 }
 
-size_t ksize(const void *object)
+size_t __ksize(const void *object)
 {
 	struct page *page;
 
@@ -1005,6 +1019,15 @@ size_t ksize(const void *object)
 		return PAGE_SIZE << compound_order(page);
 	}
 	return slab_ops->ksize(page_slab(page)->slab_cache, object);
+}
+
+/* Callers may use all of it: the checkers are told so (the kernel's ksize() does too). */
+size_t ksize(const void *object)
+{
+	size_t size = __ksize(object);
+
+	kasan_unpoison_range(object, size);
+	return size;
 }
 
 void kfree_sensitive(const void *p)

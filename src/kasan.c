@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kasan.c - what happens to memory at every allocation and free when memory safety
+ * is asked for: init_on_alloc / init_on_free (the kernel's boot parameters and
+ * mm/slab.h's slab_want_init_on_alloc/free) and the annotations that make kmm objects
+ * allocations in the eyes of AddressSanitizer and Valgrind (the kernel's KASAN hooks,
+ * with the tool's shadow memory in place of KASAN's, reached through port.h).
+ *
+ * The one idea: the hooks sit on the slow paths only (kasan.h), and kasan_init() turns
+ * them on together with slab_hooks_get(), so that every slab operation reaches them;
+ * with everything off nothing changes anywhere.
+ *
+ * Object states as the checkers see them:
+ *   allocated: [object, object + orig_size) accessible, the rest of the object a red zone
+ *   free:      the whole object poisoned; the back-ends, which read and write free
+ *              pointers and block headers inside free objects, are built without ASan
+ *              instrumentation (as the kernel builds mm/slub.c without KASAN) and run
+ *              with Valgrind's reports switched off (port_mem_internal_begin/end)
+ *   pages:     accessible from allocation to free, poisoned while free
+ * Caches left alone by the checkers (their objects never poisoned): SLAB_TYPESAFE_BY_RCU
+ * (readers may look at freed objects by design, as KASAN skips them), debug caches
+ * (slab_debug's own poison and red zones are checked by the back-end in the object), and
+ * SLOB caches with a constructor (SLOB runs it at every allocation, inside the back-end).
+ *
+ * init_on_free: a freed object is zeroed before the back-end stores its free pointer in
+ * it; the allocation then wipes what the back-end wrote (SLUB's free pointer word, as the
+ * kernel's maybe_wipe_obj_freeptr(); SLAB's and SLOB's in-object metadata may be anywhere
+ * in the object, so the whole object for them).
+ */
+#include <linux/highmem.h>
+
+#include "kasan.h"
+#include "slab.h"
+
+bool kasan_hooks_active;
+bool init_on_alloc;
+bool init_on_free;
+bool kasan_enabled;
+
+void kasan_init(void)
+{
+	init_on_alloc = kmm_cfg.init_on_alloc > 0;
+	init_on_free = kmm_cfg.init_on_free > 0;
+	kasan_enabled = kmm_cfg.kasan >= 0 && port_mem_checker();
+	kasan_hooks_active = init_on_alloc || init_on_free || kasan_enabled;
+	if (kasan_hooks_active)
+		slab_hooks_get();
+	if (init_on_alloc || init_on_free)
+		pr_info("mem auto-init: stack:off, heap alloc:%s, heap free:%s\n",
+			init_on_alloc ? "on" : "off", init_on_free ? "on" : "off");
+}
+
+/* ---- init_on_alloc / init_on_free ----------------------------------------------------- */
+
+bool slab_want_init_on_alloc(gfp_t flags, struct kmem_cache *s)
+{
+	if (init_on_alloc) {
+		if (s && s->ctor)
+			return false;
+		if (s && (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)))
+			return flags & __GFP_ZERO;
+		return true;
+	}
+	return flags & __GFP_ZERO;
+}
+
+bool slab_want_init_on_free(struct kmem_cache *s)
+{
+	if (init_on_free)
+		return !(s && (s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON))));
+	return false;
+}
+
+/* What the back-end may have written into a free object that init_on_free had zeroed. */
+static void wipe_free_metadata(struct kmem_cache *s, void *object, size_t size)
+{
+	if (s && slab_ops == &slub_ops) {
+		if (s->offset + sizeof(void *) <= s->object_size)
+			memset((char *)object + s->offset, 0, sizeof(void *));
+		return;
+	}
+	memset(object, 0, size);
+}
+
+/* ---- the checkers' view of slab objects ------------------------------------------------- */
+
+/* A SLOB kmalloc (NULL cache) above a page's worth is pages, which the page hooks cover. */
+static bool kasan_tracks(struct kmem_cache *s, const void *object)
+{
+	if (!kasan_enabled)
+		return false;
+	if (!s)
+		return virt_to_slab(object) != NULL;
+	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_FLAGS))
+		return false;
+	return !(s->ctor && slab_ops == &slob_ops);
+}
+
+/* The bytes an object of @s spans: kmalloc's class, a cache's object, SLOB's block. */
+static size_t object_span(struct kmem_cache *s, const void *object)
+{
+	return s ? s->object_size : __ksize(object);
+}
+
+gfp_t kasan_slab_pre_alloc_slow(gfp_t flags)
+{
+	if (kasan_enabled)
+		port_mem_internal_begin();
+	return flags & ~__GFP_ZERO;
+}
+
+void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, size_t orig_size)
+{
+	size_t span;
+	bool init;
+
+	if (kasan_enabled)
+		port_mem_internal_end();
+	if (unlikely(!object))
+		return NULL;
+	span = object_span(s, object);
+	if (orig_size > span)
+		orig_size = span;
+	init = slab_want_init_on_alloc(flags, s);
+	if (kasan_tracks(s, object))
+		port_mem_object_alloc(object, orig_size, span, init);
+	if (init)
+		memset(object, 0, span);
+	else if (init_on_free && slab_want_init_on_free(s))
+		wipe_free_metadata(s, object, span);
+	return object;
+}
+
+void kasan_slab_free_slow(struct kmem_cache *s, void *object)
+{
+	size_t span = object_span(s, object);
+
+	if (slab_want_init_on_free(s))
+		memset(object, 0, span);
+	if (kasan_tracks(s, object))
+		port_mem_object_free(object, span);
+	if (kasan_enabled)
+		port_mem_internal_begin();
+}
+
+/* ---- pages ------------------------------------------------------------------------------ */
+
+/* Zero @nr pages from @page: through the direct map, or a temporary kmap for highmem. */
+void kernel_init_pages(struct page *page, unsigned long nr)
+{
+	if (!PageHighMem(page)) {
+		memset(page_address(page), 0, nr << PAGE_SHIFT);
+		return;
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		clear_highpage(page + i);
+}
+
+gfp_t kasan_alloc_pages_slow(struct page *page, unsigned int order, gfp_t flags)
+{
+	if (kasan_enabled && !PageHighMem(page))
+		port_mem_unpoison(page_address(page), PAGE_SIZE << order);
+	/* pages freed under init_on_free are zero already, as the kernel's post_alloc_hook() */
+	if (init_on_alloc && !init_on_free)
+		flags |= __GFP_ZERO;
+	return flags;
+}
+
+void kasan_free_pages_slow(struct page *page, unsigned int order)
+{
+	if (want_init_on_free())
+		kernel_init_pages(page, 1UL << order);
+	if (kasan_enabled && !PageHighMem(page))
+		port_mem_poison(page_address(page), PAGE_SIZE << order);
+}

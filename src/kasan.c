@@ -102,11 +102,28 @@ static size_t object_span(struct kmem_cache *s, const void *object)
 	return s ? s->object_size : __ksize(object);
 }
 
+/*
+ * What the checkers are told the object spans: up to its 8-byte ASan granule's end where
+ * the stride leaves that room, since a granule shared with the next object cannot be
+ * poisoned, and an object of 100 bytes would keep its last 4 bytes open after a free.
+ */
+static size_t checker_span(struct kmem_cache *s, size_t span)
+{
+	return s ? min((size_t)ALIGN(s->object_size, 8U), (size_t)s->size) : span;
+}
+
 gfp_t kasan_slab_pre_alloc_slow(gfp_t flags)
 {
 	if (kasan_enabled)
 		port_mem_internal_begin();
 	return flags & ~__GFP_ZERO;
+}
+
+/* Make the object writable for the allocator's own clearing of it. */
+static void open_for_init(struct kmem_cache *s, void *object, size_t span)
+{
+	if (kasan_tracks(s, object))
+		port_mem_unpoison(object, checker_span(s, span));
 }
 
 void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, size_t orig_size)
@@ -122,12 +139,15 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	if (orig_size > span)
 		orig_size = span;
 	init = slab_want_init_on_alloc(flags, s);
-	if (kasan_tracks(s, object))
-		port_mem_object_alloc(object, orig_size, span, init);
-	if (init)
+	if (init) {
+		open_for_init(s, object, span);
 		memset(object, 0, span);
-	else if (init_on_free && slab_want_init_on_free(s))
+	} else if (init_on_free && slab_want_init_on_free(s)) {
+		open_for_init(s, object, span);
 		wipe_free_metadata(s, object, span);
+	}
+	if (kasan_tracks(s, object))
+		port_mem_object_alloc(object, orig_size, checker_span(s, span), init);
 	return object;
 }
 
@@ -135,10 +155,12 @@ void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 {
 	size_t span = object_span(s, object);
 
-	if (slab_want_init_on_free(s))
+	if (slab_want_init_on_free(s)) {
+		open_for_init(s, object, span); /* the red zone past orig_size too */
 		memset(object, 0, span);
+	}
 	if (kasan_tracks(s, object))
-		port_mem_object_free(object, span);
+		port_mem_object_free(object, checker_span(s, span));
 	if (kasan_enabled)
 		port_mem_internal_begin();
 }
@@ -168,8 +190,14 @@ gfp_t kasan_alloc_pages_slow(struct page *page, unsigned int order, gfp_t flags)
 
 void kasan_free_pages_slow(struct page *page, unsigned int order)
 {
-	if (want_init_on_free())
+	bool tracked = kasan_enabled && !PageHighMem(page);
+
+	if (want_init_on_free()) {
+		/* a slab's pages still hold its poisoned free objects */
+		if (tracked)
+			port_mem_unpoison(page_address(page), PAGE_SIZE << order);
 		kernel_init_pages(page, 1UL << order);
-	if (kasan_enabled && !PageHighMem(page))
+	}
+	if (tracked)
 		port_mem_poison(page_address(page), PAGE_SIZE << order);
 }

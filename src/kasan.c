@@ -17,10 +17,11 @@
  *              instrumentation (as the kernel builds mm/slub.c without KASAN) and run
  *              with Valgrind's reports switched off (port_mem_internal_begin/end)
  *   pages:     accessible from allocation to free, poisoned while free
- * Caches left alone by the checkers (their objects never poisoned): SLAB_TYPESAFE_BY_RCU
- * (readers may look at freed objects by design, as KASAN skips them), debug caches
- * (slab_debug's own poison and red zones are checked by the back-end in the object), and
- * SLOB caches with a constructor (SLOB runs it at every allocation, inside the back-end).
+ * Caches left alone by the checkers (their objects never poisoned, and opened whole when
+ * allocated, since under SLOB they share heap pages with poisoned blocks):
+ * SLAB_TYPESAFE_BY_RCU (readers may look at freed objects by design, as KASAN skips
+ * them) and debug caches (slab_debug's own poison and red zones are checked by the
+ * back-end inside the object).
  *
  * init_on_free: a freed object is zeroed before the back-end stores its free pointer in
  * it; the allocation then wipes what the back-end wrote (SLUB's free pointer word, as the
@@ -91,9 +92,7 @@ static bool kasan_tracks(struct kmem_cache *s, const void *object)
 		return false;
 	if (!s)
 		return virt_to_slab(object) != NULL;
-	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_FLAGS))
-		return false;
-	return !(s->ctor && slab_ops == &slob_ops);
+	return !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_FLAGS));
 }
 
 /* The bytes an object of @s spans: kmalloc's class, a cache's object, SLOB's block. */
@@ -133,8 +132,8 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 
 	if (kasan_enabled)
 		port_mem_internal_end();
-	if (unlikely(!object))
-		return NULL;
+	if (unlikely(ZERO_OR_NULL_PTR(object)))
+		return object;
 	span = object_span(s, object);
 	if (orig_size > span)
 		orig_size = span;
@@ -148,6 +147,8 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	}
 	if (kasan_tracks(s, object))
 		port_mem_object_alloc(object, orig_size, checker_span(s, span), init);
+	else if (kasan_enabled)
+		port_mem_unpoison(object, span);
 	return object;
 }
 
@@ -163,6 +164,11 @@ void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 		port_mem_object_free(object, checker_span(s, span));
 	if (kasan_enabled)
 		port_mem_internal_begin();
+}
+
+void kasan_unpoison_new_object_slow(struct kmem_cache *s, void *object)
+{
+	port_mem_unpoison(object, s->object_size);
 }
 
 /* ---- pages ------------------------------------------------------------------------------ */

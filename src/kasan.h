@@ -83,6 +83,18 @@ static inline void kasan_unpoison_range(const void *addr, size_t size)
 		port_mem_unpoison(addr, size);
 }
 
+/*
+ * A block that a constructor is about to run on (SLOB constructs at every allocation,
+ * on memory another cache or kmalloc may have freed and poisoned): the kernel's name.
+ */
+void kasan_unpoison_new_object_slow(struct kmem_cache *s, void *object);
+
+static inline void kasan_unpoison_new_object(struct kmem_cache *s, void *object)
+{
+	if (unlikely(kasan_enabled))
+		kasan_unpoison_new_object_slow(s, object);
+}
+
 /* ---- page hooks (page_alloc.c) ----------------------------------------------------------- */
 
 /* Zero @nr pages from @page (through a temporary kmap for highmem). */

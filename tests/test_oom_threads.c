@@ -219,6 +219,7 @@ static void *checker_main(void *arg)
 
 		atomic_fetch_add(&checker_problems, problems);
 		atomic_fetch_add(&checker_rounds, 1);
+		usleep(1000); /* leave the zone locks to the workers most of the time */
 	} while (atomic_load(&workers_running));
 	return NULL;
 }

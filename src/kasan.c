@@ -118,11 +118,14 @@ gfp_t kasan_slab_pre_alloc_slow(gfp_t flags)
 	return flags & ~__GFP_ZERO;
 }
 
-/* Make the object writable for the allocator's own clearing of it. */
-static void open_for_init(struct kmem_cache *s, void *object, size_t span)
+/*
+ * Open the whole object to the checkers before the allocator itself writes it: an
+ * untracked object too, since under SLOB its block may have been another's, poisoned.
+ */
+static void open_object(struct kmem_cache *s, void *object, size_t span)
 {
-	if (kasan_tracks(s, object))
-		port_mem_unpoison(object, checker_span(s, span));
+	if (kasan_enabled)
+		port_mem_unpoison(object, kasan_tracks(s, object) ? checker_span(s, span) : span);
 }
 
 void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, size_t orig_size)
@@ -138,17 +141,13 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	if (orig_size > span)
 		orig_size = span;
 	init = slab_want_init_on_alloc(flags, s);
-	if (init) {
-		open_for_init(s, object, span);
+	open_object(s, object, span);
+	if (init)
 		memset(object, 0, span);
-	} else if (init_on_free && slab_want_init_on_free(s)) {
-		open_for_init(s, object, span);
+	else if (init_on_free && slab_want_init_on_free(s))
 		wipe_free_metadata(s, object, span);
-	}
 	if (kasan_tracks(s, object))
 		port_mem_object_alloc(object, orig_size, checker_span(s, span), init);
-	else if (kasan_enabled)
-		port_mem_unpoison(object, span);
 	return object;
 }
 
@@ -157,7 +156,7 @@ void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 	size_t span = object_span(s, object);
 
 	if (slab_want_init_on_free(s)) {
-		open_for_init(s, object, span); /* the red zone past orig_size too */
+		open_object(s, object, span); /* the red zone past orig_size too */
 		memset(object, 0, span);
 	}
 	if (kasan_tracks(s, object))

@@ -261,7 +261,8 @@ static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z
 			set_pageblock_migratetype(zone, buddy_pfn, migratetype);
 		}
 		combined_pfn = buddy_pfn & pfn;
-		page = page + (combined_pfn - pfn);
+		/* combined_pfn <= pfn: step back, not forward by a wrapped offset (UB) */
+		page = page - (pfn - combined_pfn);
 		pfn = combined_pfn;
 		order++;
 	}

@@ -98,7 +98,14 @@ static bool kasan_tracks(struct kmem_cache *s, const void *object)
 /* The bytes an object of @s spans: kmalloc's class, a cache's object, SLOB's block. */
 static size_t object_span(struct kmem_cache *s, const void *object)
 {
-	return s ? s->object_size : __ksize(object);
+	size_t span;
+
+	if (s)
+		return s->object_size;
+	span = __ksize(object);
+	if (kasan_enabled)
+		port_mem_vouch(&span, sizeof(span));
+	return span;
 }
 
 /*
@@ -113,8 +120,7 @@ static size_t checker_span(struct kmem_cache *s, size_t span)
 
 gfp_t kasan_slab_pre_alloc_slow(gfp_t flags)
 {
-	if (kasan_enabled)
-		port_mem_internal_begin();
+	metadata_access_enable(); /* until kasan_slab_alloc_slow() */
 	return flags & ~__GFP_ZERO;
 }
 
@@ -133,10 +139,10 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	size_t span;
 	bool init;
 
-	if (kasan_enabled)
-		port_mem_internal_end();
-	if (unlikely(ZERO_OR_NULL_PTR(object)))
+	if (unlikely(ZERO_OR_NULL_PTR(object))) {
+		metadata_access_disable();
 		return object;
+	}
 	span = object_span(s, object);
 	if (orig_size > span)
 		orig_size = span;
@@ -146,6 +152,7 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 		memset(object, 0, span);
 	else if (init_on_free && slab_want_init_on_free(s))
 		wipe_free_metadata(s, object, span);
+	metadata_access_disable(); /* after __ksize() read SLOB's size prefix */
 	if (kasan_tracks(s, object))
 		port_mem_object_alloc(object, orig_size, checker_span(s, span), init);
 	return object;
@@ -153,16 +160,16 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 
 void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 {
-	size_t span = object_span(s, object);
+	size_t span;
 
+	metadata_access_enable(); /* until kasan_slab_free_done(): __ksize() and the back-end */
+	span = object_span(s, object);
 	if (slab_want_init_on_free(s)) {
 		open_object(s, object, span); /* the red zone past orig_size too */
 		memset(object, 0, span);
 	}
 	if (kasan_tracks(s, object))
 		port_mem_object_free(object, checker_span(s, span));
-	if (kasan_enabled)
-		port_mem_internal_begin();
 }
 
 void kasan_unpoison_new_object_slow(struct kmem_cache *s, void *object)

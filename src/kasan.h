@@ -39,6 +39,23 @@ static inline bool want_init_on_free(void)
 bool slab_want_init_on_alloc(gfp_t flags, struct kmem_cache *s);
 bool slab_want_init_on_free(struct kmem_cache *s);
 
+/*
+ * The allocator is about to walk freed objects outside the slow paths (thread exit,
+ * shrink, destroy, validate, a reaper thread): the checkers must not take that for the
+ * program's use-after-free (mm/slub.c's names).
+ */
+static inline void metadata_access_enable(void)
+{
+	if (unlikely(kasan_enabled))
+		port_mem_internal_begin();
+}
+
+static inline void metadata_access_disable(void)
+{
+	if (unlikely(kasan_enabled))
+		port_mem_internal_end();
+}
+
 /* ---- slab hooks (slab_common.c's slow paths) ------------------------------------------ */
 
 gfp_t kasan_slab_pre_alloc_slow(gfp_t flags);
@@ -72,8 +89,7 @@ static inline void kasan_slab_free(struct kmem_cache *s, void *object)
 /* After the back-end freed it. */
 static inline void kasan_slab_free_done(void)
 {
-	if (unlikely(kasan_hooks_active))
-		port_mem_internal_end();
+	metadata_access_disable();
 }
 
 /* ksize() callers may use the whole object (the kernel's kasan_unpoison_range in ksize). */

@@ -329,6 +329,12 @@ void port_mem_object_free(const void *addr, size_t usable);
 void port_mem_internal_begin(void);
 void port_mem_internal_end(void);
 
+/*
+ * A value the allocator read from its own metadata inside freed memory (SLOB's size
+ * prefix), at @addr: it is sound, though Valgrind may not know where it came from.
+ */
+void port_mem_vouch(const void *addr, size_t size);
+
 /* ---- configuration, process events -------------------------------------------- */
 
 /* The value of environment variable @name, or NULL. */

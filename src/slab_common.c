@@ -96,7 +96,9 @@ static void slab_thread_exit(void *arg)
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
 	__atomic_store_n(&slab_fast_area, &slab_null_area, __ATOMIC_RELAXED);
+	metadata_access_enable();
 	slab_ops->flush_thread(area);
+	metadata_access_disable();
 	list_del(&area->list);
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
@@ -113,7 +115,9 @@ void slab_thread_migrate(void)
 		return;
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
+	metadata_access_enable();
 	slab_ops->flush_thread(area);
+	metadata_access_disable();
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
 }
@@ -321,7 +325,9 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 	err = cpu_index_alloc(s);
 	if (err)
 		goto out_free;
+	metadata_access_enable(); /* SLOB takes its own data from its heap */
 	err = slab_ops->cache_create(s, args);
+	metadata_access_disable();
 	if (err) {
 		cache_by_index[s->cpu_index] = NULL;
 		goto out_free;
@@ -439,7 +445,9 @@ static void kmem_cache_release(struct kmem_cache *s, bool rcu_set)
 {
 	if (rcu_set)
 		rcu_barrier();
+	metadata_access_enable();
 	slab_ops->cache_release(s);
+	metadata_access_disable();
 	kmem_cache_free(kmem_cache, s);
 }
 
@@ -462,7 +470,9 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	spin_lock(&slab_areas_lock);
+	metadata_access_enable();
 	err = slab_ops->cache_shutdown(s);
+	metadata_access_disable();
 	spin_unlock(&slab_areas_lock);
 	if (err) {
 		char caller[128];
@@ -488,9 +498,14 @@ void kmem_cache_destroy(struct kmem_cache *s)
 
 int kmem_cache_shrink(struct kmem_cache *s)
 {
+	int ret;
+
 	if (s == &kmalloc_boot_cache)
 		return 0; /* owns nothing */
-	return slab_ops->cache_shrink(s);
+	metadata_access_enable();
+	ret = slab_ops->cache_shrink(s);
+	metadata_access_disable();
+	return ret;
 }
 
 unsigned int kmem_cache_size(struct kmem_cache *s)
@@ -1024,8 +1039,11 @@ size_t __ksize(const void *object)
 /* Callers may use all of it: the checkers are told so (the kernel's ksize() does too). */
 size_t ksize(const void *object)
 {
-	size_t size = __ksize(object);
+	size_t size;
 
+	metadata_access_enable(); /* SLOB reads the size before the object */
+	size = __ksize(object);
+	metadata_access_disable();
 	kasan_unpoison_range(object, size);
 	return size;
 }
@@ -1315,9 +1333,11 @@ int kmm_slab_validate(const char *cache)
 
 	kmm_ensure_init();
 	mutex_lock(&slab_mutex);
+	metadata_access_enable();
 	list_for_each_entry(s, &slab_caches, list)
 		if (!cache || !strcmp(cache, s->name))
 			problems += slab_ops->validate(s);
+	metadata_access_disable();
 	mutex_unlock(&slab_mutex);
 	return problems;
 }

@@ -846,6 +846,7 @@ static int slob_cache_create(struct kmem_cache *s, const struct kmem_cache_args 
 	sc = slob_alloc(sizeof(*sc), GFP_KERNEL, __alignof__(struct slob_cache), NUMA_NO_NODE, 0);
 	if (!sc)
 		return -ENOMEM;
+	kasan_unpoison_range(sc, sizeof(*sc)); /* heap memory, maybe a freed object's */
 	atomic_init(&sc->objects, 0);
 	s->backend = sc;
 	return 0;

@@ -6,6 +6,7 @@
  * when the program runs under Valgrind (run here on this test binary itself when
  * valgrind is installed and the build is not an ASan build, which Valgrind cannot run).
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 
@@ -67,10 +68,45 @@ static void page_use_after_free(void *arg)
 	printf("read %d\n", touch(p, 3 * PAGE_SIZE));
 }
 
-/* The allocator's own traffic through freed objects is not reported. */
+/* Threads that allocate and free, so that thread exit hands their caches back. */
+static void *cache_worker(void *arg)
+{
+	struct kmem_cache *s = arg;
+	void *p[300];
+
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 300; i++) {
+			p[i] = i & 1 ? kmalloc((size_t)i + 1, GFP_KERNEL) :
+				       kmem_cache_alloc(s, GFP_KERNEL);
+			memset(p[i], i, i & 1 ? (size_t)i + 1 : 100);
+		}
+		for (int i = 0; i < 300; i++) {
+			if (i & 1)
+				kfree(p[i]);
+			else
+				kmem_cache_free(s, p[i]);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The allocator's own traffic through freed objects is not reported: frees in any
+ * order, ksize(), threads exiting, a cache shrunk, validated and destroyed.
+ */
 static void clean_workload(void *arg)
 {
+	struct kmem_cache *s = kmem_cache_create("test_kasan_clean", 100, 0, 0, NULL);
+	pthread_t threads[3];
 	void *p[512];
+
+	for (int i = 0; i < 3; i++)
+		pthread_create(&threads[i], NULL, cache_worker, s);
+	for (int i = 0; i < 3; i++)
+		pthread_join(threads[i], NULL);
+	kmem_cache_shrink(s);
+	CHECK_EQ(kmm_slab_validate(NULL), 0);
+	kmem_cache_destroy(s);
 
 	for (int round = 0; round < 4; round++) {
 		for (int i = 0; i < 512; i++) {

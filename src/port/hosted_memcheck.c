@@ -105,3 +105,9 @@ void port_mem_internal_end(void)
 	if (under_valgrind())
 		VALGRIND_ENABLE_ERROR_REPORTING;
 }
+
+void port_mem_vouch(const void *addr, size_t size)
+{
+	if (under_valgrind())
+		VALGRIND_MAKE_MEM_DEFINED(addr, size);
+}

@@ -286,8 +286,10 @@ static const struct port_fork_ops kmm_fork_ops = {
 
 static int kmm_bring_up(void)
 {
-	int err = page_alloc_init();
+	int err;
 
+	init_mem_debugging_and_hardening();
+	err = page_alloc_init();
 	if (err)
 		return err;
 	err = slab_init();

@@ -38,12 +38,17 @@ bool init_on_alloc;
 bool init_on_free;
 bool kasan_enabled;
 
-void kasan_init(void)
+/* Before the first page is allocated and before any of kmm's threads exists. */
+void init_mem_debugging_and_hardening(void)
 {
 	init_on_alloc = kmm_cfg.init_on_alloc > 0;
 	init_on_free = kmm_cfg.init_on_free > 0;
 	kasan_enabled = kmm_cfg.kasan >= 0 && port_mem_checker();
 	kasan_hooks_active = init_on_alloc || init_on_free || kasan_enabled;
+}
+
+void kasan_init(void)
+{
 	if (kasan_hooks_active)
 		slab_hooks_get();
 	if (init_on_alloc || init_on_free)

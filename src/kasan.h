@@ -21,7 +21,12 @@ extern bool init_on_alloc;	/* the kernel's static keys of the same names */
 extern bool init_on_free;
 extern bool kasan_enabled; /* a memory checker watches, and kasan=off was not given */
 
-/* config.c, once the slab layer is up: turn on what the configuration asks for. */
+/*
+ * config.c: read the configuration before the page allocator starts (the kernel's
+ * mm_core_init() step), and once the slab layer is up, send every slab operation
+ * through the hooks if any is on.
+ */
+void init_mem_debugging_and_hardening(void);
 void kasan_init(void);
 
 /* include/linux/mm.h's tests, for the page allocator. */

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "kmm_test.h"
+#include "port.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -23,6 +24,13 @@
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define ASAN_BUILD 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define TSAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TSAN_BUILD 1
 #endif
 #endif
 
@@ -129,7 +137,7 @@ static void clean_workload(void *arg)
 static const struct bad_access {
 	const char *name;
 	void (*fn)(void *);
-} bad_accesses[] = {
+} bad_accesses[] __attribute__((unused)) = {
 	{ "kmalloc_use_after_free", kmalloc_use_after_free },
 	{ "kmalloc_overflow", kmalloc_overflow },
 	{ "cache_use_after_free", cache_use_after_free },
@@ -196,7 +204,46 @@ TEST(asan_kasan_off)
 	free(out);
 }
 
-#else /* !ASAN_BUILD */
+#elif defined(TSAN_BUILD) /* Valgrind cannot run a TSan binary */
+
+/* Run the clean workload in a child that starts kmm with @env set (NULL: none). */
+static void clean_workload_child(void *arg)
+{
+	const char *env = arg;
+
+	if (env)
+		setenv(env, "1", 1);
+	CHECK(!port_mem_checker());
+	clean_workload(NULL);
+	fflush(NULL);
+	_exit(kmm_failures ? 1 : 0);
+}
+
+static void run_clean_workload(const char *env)
+{
+	int status;
+	char *out = kmm_run_child(clean_workload_child, (void *)env, &status);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fprintf(stderr, "%s", out);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR_CONTAINS(out, "clean");
+	free(out);
+}
+
+/* No checker watches a TSan build: the hooks stay off, the fast paths serve. */
+TEST(tsan_no_checker_clean_workload)
+{
+	run_clean_workload(NULL);
+}
+
+/* The hooks on (init_on_free), for TSan to watch them on several threads. */
+TEST(tsan_hooks_clean_workload)
+{
+	run_clean_workload("KMM_INIT_ON_FREE");
+}
+
+#else /* neither: Valgrind runs this binary */
 
 static const char *self_path;
 
@@ -261,11 +308,11 @@ TEST(valgrind_sees_kmm_objects)
 	free(out);
 }
 
-#endif /* ASAN_BUILD */
+#endif /* ASAN_BUILD, TSAN_BUILD */
 
 int main(int argc, char **argv)
 {
-#ifndef ASAN_BUILD
+#if !defined(ASAN_BUILD) && !defined(TSAN_BUILD)
 	self_path = argv[0];
 	if (argc == 2 && !strcmp(argv[1], "--child")) {
 		valgrind_child();

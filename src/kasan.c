@@ -88,6 +88,18 @@ static void wipe_free_metadata(struct kmem_cache *s, void *object, size_t size)
 	memset(object, 0, size);
 }
 
+/*
+ * What init zeroes (slab_post_alloc_hook()'s zero_size): the whole object, but on a
+ * kmalloc cache with red zones or stored users only the size asked for, since the rest
+ * is slab_debug's kmalloc red zone.
+ */
+static size_t init_size(struct kmem_cache *s, size_t span, size_t orig_size)
+{
+	if (s && (s->flags & (SLAB_STORE_USER | SLAB_RED_ZONE)) && (s->flags & SLAB_KMALLOC))
+		return orig_size;
+	return span;
+}
+
 /* ---- the checkers' view of slab objects ------------------------------------------------- */
 
 /* A SLOB kmalloc (NULL cache) above a page's worth is pages, which the page hooks cover. */
@@ -154,7 +166,7 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	init = slab_want_init_on_alloc(flags, s);
 	open_object(s, object, span);
 	if (init)
-		memset(object, 0, span);
+		memset(object, 0, init_size(s, span, orig_size));
 	else if (init_on_free && slab_want_init_on_free(s))
 		wipe_free_metadata(s, object, span);
 	metadata_access_disable(); /* after __ksize() read SLOB's size prefix */

@@ -175,6 +175,18 @@ void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, siz
 	return object;
 }
 
+/* Each object's hook ends a metadata access: the first ends the back-end's, one per call. */
+void kasan_slab_alloc_bulk_slow(struct kmem_cache *s, gfp_t flags, int nr, void **p)
+{
+	for (int i = 0; i < nr; i++) {
+		if (i)
+			metadata_access_enable();
+		kasan_slab_alloc_slow(s, p[i], flags, s->object_size);
+	}
+	if (!nr)
+		metadata_access_disable();
+}
+
 void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 {
 	size_t span;

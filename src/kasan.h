@@ -65,6 +65,7 @@ static inline void metadata_access_disable(void)
 
 gfp_t kasan_slab_pre_alloc_slow(gfp_t flags);
 void *kasan_slab_alloc_slow(struct kmem_cache *s, void *object, gfp_t flags, size_t orig_size);
+void kasan_slab_alloc_bulk_slow(struct kmem_cache *s, gfp_t flags, int nr, void **p);
 void kasan_slab_free_slow(struct kmem_cache *s, void *object);
 
 /* Before the back-end allocates: the flags to give it (zeroing is left to the hook after). */
@@ -82,6 +83,13 @@ static inline void *kasan_slab_alloc(struct kmem_cache *s, void *object, gfp_t f
 {
 	return unlikely(kasan_hooks_active) ? kasan_slab_alloc_slow(s, object, flags, orig_size) :
 					      object;
+}
+
+/* The same for the @nr objects of a bulk allocation (one kasan_slab_pre_alloc() before it). */
+static inline void kasan_slab_alloc_bulk(struct kmem_cache *s, gfp_t flags, int nr, void **p)
+{
+	if (unlikely(kasan_hooks_active))
+		kasan_slab_alloc_bulk_slow(s, flags, nr, p);
 }
 
 /* Before the back-end frees @object of @s (NULL: a SLOB heap page): wipe and poison it. */

@@ -690,8 +690,7 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void *
 		return 0;
 	nr = slab_ops->alloc_bulk(s, kasan_slab_pre_alloc(flags), size, p);
 
-	for (int i = 0; i < nr; i++)
-		kasan_slab_alloc(s, p[i], flags, s->object_size);
+	kasan_slab_alloc_bulk(s, flags, nr, p);
 	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
 		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
 	return nr;

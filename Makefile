@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 CTEST_FAST = -LE '^(stress|fuzz|bench)$$'
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps run test test-asan test-tsan test-stress test-faultinj test-all bench install clean format
+.PHONY: all deps run test test-asan test-tsan test-stress test-faultinj test-all test-reliability fuzz bench install clean format
 
 all: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -48,6 +48,20 @@ test-tsan: deps
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 $(CTEST) $(CTEST_FAST)
 
+# The reliability tests alone (init_on_alloc/free, checkers, OOM, cross-thread stress).
+test-reliability: all
+	cd $(BUILD) && $(CTEST) -L reliability
+
+# libFuzzer on the whole API (fuzz/), FUZZ_SECONDS per back-end, in a clang build with
+# ASan and UBSan. A crash leaves its input in build-fuzz/ and fails the target.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+		-DKMM_FUZZ=ON -DKMM_WERROR=OFF -DKMM_SANITIZE=address,undefined \
+		-DCMAKE_BUILD_TYPE=Debug -DKMM_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_api
+	cd build-fuzz && ctest --output-on-failure -L fuzz
+
 bench: all
 	@./scripts/bench.sh $(BUILD)
 
@@ -62,4 +76,4 @@ format:
 		shim/*.c shim/*.h
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

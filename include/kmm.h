@@ -55,6 +55,9 @@ struct kmm_config {
 	/* "<interval>,<probability>,<space>,<times>", the boot options; NULL: off */
 	const char *failslab;
 	const char *fail_page_alloc;
+	int init_on_alloc;	       /* zero every allocation: 0: default (off), 1: on, -1: off */
+	int init_on_free;	       /* zero every free: 0: default (off), 1: on, -1: off */
+	int kasan;		       /* ASan/Valgrind marks: 0: default, -1: off */
 };
 
 /*

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what kmm needs to build and test, or say exactly how. Quiet when all is there.
 # Packages: compiler and build tools, liblzma and zlib (trace reading), python3 (the
-# memory map tests parse SVG with xml.etree), valgrind (bench).
+# memory map tests parse SVG with xml.etree), valgrind (bench, and memcheck's
+# client-request headers for the annotations), clang (the fuzz harness).
 # liburcu-dev: RCU grace periods in the hosted port (src/port/hosted_rcu.c).
 # python3, sqlite3: real programs the malloc shim's tests run on kmm.
 set -e
@@ -17,4 +18,6 @@ command -v python3 >/dev/null 2>&1 || need="$need python3" # tests read SVG maps
 pkg-config --exists liburcu-bp 2>/dev/null || need="$need liburcu-dev"
 [ -x /usr/bin/python3 ] || need="$need python3"
 command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
+[ -f /usr/include/valgrind/memcheck.h ] || need="$need valgrind"
+command -v clang >/dev/null 2>&1 || need="$need clang"
 exec sh "$(dirname "$0")/install-packages.sh" "build dependencies" $need

@@ -10,6 +10,7 @@
  * ready, so the fast check in kmm_ensure_init() is one acquire load.
  */
 #include "fault-inject.h"
+#include "kasan.h"
 
 #define EINVAL 22
 #define EBUSY  16
@@ -234,6 +235,12 @@ static int config_resolve(struct kmm_config *c)
 		c->failslab = port_getenv("KMM_FAILSLAB");
 	if (!c->fail_page_alloc)
 		c->fail_page_alloc = port_getenv("KMM_FAIL_PAGE_ALLOC");
+	if (!c->init_on_alloc && (v = port_getenv("KMM_INIT_ON_ALLOC")) && *v)
+		c->init_on_alloc = strcmp(v, "0") ? 1 : -1;
+	if (!c->init_on_free && (v = port_getenv("KMM_INIT_ON_FREE")) && *v)
+		c->init_on_free = strcmp(v, "0") ? 1 : -1;
+	if (!c->kasan && (v = port_getenv("KMM_KASAN")) && *v)
+		c->kasan = strcmp(v, "off") && strcmp(v, "0") ? 1 : -1;
 	return config_resolve_debug(c);
 }
 
@@ -279,13 +286,16 @@ static const struct port_fork_ops kmm_fork_ops = {
 
 static int kmm_bring_up(void)
 {
-	int err = page_alloc_init();
+	int err;
 
+	init_mem_debugging_and_hardening();
+	err = page_alloc_init();
 	if (err)
 		return err;
 	err = slab_init();
 	if (err)
 		return err;
+	kasan_init();
 	err = vmalloc_init();
 	if (err)
 		return err;

@@ -26,6 +26,7 @@
  */
 #include <linux/kfence.h>
 
+#include "kasan.h"
 #include "slab.h"
 
 #define KFENCE_STACK_DEPTH	       64
@@ -467,7 +468,7 @@ static void *kfence_guarded_alloc(struct kmem_cache *cache, size_t size, gfp_t g
 
 	set_canary(meta);
 	/* Initialised here, not by the back-end, which would overwrite the canaries. */
-	if (gfp & __GFP_ZERO)
+	if (unlikely(slab_want_init_on_alloc(gfp, cache)))
 		memset(addr, 0, size);
 	if (cache->ctor)
 		cache->ctor(addr);
@@ -520,6 +521,9 @@ static void kfence_guarded_free(void *addr, struct kfence_metadata *meta, unsign
 
 	/* Check canary bytes for memory corruption. */
 	check_canary(meta, caller);
+	/* init_on_free: the object's own bytes only, the canaries around it stay */
+	if (unlikely(slab_want_init_on_free(meta->cache)))
+		memset(addr, 0, meta->size);
 	/* Protect to detect use-after-frees. */
 	kfence_protect((unsigned long)addr);
 

@@ -27,6 +27,7 @@
 #include <linux/kmemleak.h>
 #include <linux/vmalloc.h>
 
+#include "kasan.h"
 #include "rbtree.h"
 #include "slab.h"
 
@@ -107,7 +108,8 @@ static void crc32_init(void)
 	}
 }
 
-static u32 crc32(u32 crc, const u8 *p, size_t len)
+/* Reads whole objects, red zones included (update_checksum()). */
+__attribute__((no_sanitize_address)) static u32 crc32(u32 crc, const u8 *p, size_t len)
 {
 	while (len--)
 		crc = (crc >> 8) ^ crc32_table[(crc ^ *p++) & 0xff];
@@ -610,7 +612,10 @@ static int kmemleak_scan(void)
 
 	mutex_lock(&scan_mutex);
 	spin_lock(&kmemleak_lock);
+	/* objects' red zones and free memory are read on purpose (kasan_disable_current()) */
+	metadata_access_enable();
 	new_leaks = kmemleak_scan_locked();
+	metadata_access_disable();
 	spin_unlock(&kmemleak_lock);
 	mutex_unlock(&scan_mutex);
 	if (new_leaks)
@@ -683,8 +688,10 @@ __attribute__((no_sanitize_address)) static void snapshot_head(struct leak_snaps
 	const u8 *p = (const u8 *)snap->object.pointer;
 
 	snap->head_len = min(snap->object.size, sizeof(snap->head));
+	metadata_access_enable(); /* the leak's red zone may be in it */
 	for (size_t i = 0; i < snap->head_len; i++)
 		snap->head[i] = p[i];
+	metadata_access_disable();
 }
 
 /* The next reported leak above @cursor; false when there is none. */

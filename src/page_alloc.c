@@ -26,6 +26,7 @@
 #include <linux/highmem.h>
 
 #include "fault-inject.h"
+#include "kasan.h"
 
 int min_free_kbytes = 1024;
 int watermark_scale_factor = 10;
@@ -260,7 +261,8 @@ static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z
 			set_pageblock_migratetype(zone, buddy_pfn, migratetype);
 		}
 		combined_pfn = buddy_pfn & pfn;
-		page = page + (combined_pfn - pfn);
+		/* combined_pfn <= pfn: step back, not forward by a wrapped offset (UB) */
+		page = page - (pfn - combined_pfn);
 		pfn = combined_pfn;
 		order++;
 	}
@@ -852,15 +854,9 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp_flags
 	/* a tail's struct page may never have been written: give it its zone and node */
 	for (unsigned long i = 1; i < nr; i++)
 		set_page_links_zone(page + i, zone);
-	if (gfp_flags & __GFP_ZERO) {
-		if (likely(zone->zone_idx != ZONE_HIGHMEM)) {
-			memset(page_address(page), 0, nr << PAGE_SHIFT);
-		} else {
-			/* no direct-map address: zero each page through a temporary kmap */
-			for (unsigned long i = 0; i < nr; i++)
-				clear_highpage(page + i);
-		}
-	}
+	gfp_flags = kasan_alloc_pages(page, order, gfp_flags);
+	if (gfp_flags & __GFP_ZERO)
+		kernel_init_pages(page, nr);
 	if (order && (gfp_flags & __GFP_COMP))
 		prep_compound_page(page, order);
 }
@@ -922,6 +918,7 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 	page->private = 0;
 	if (unlikely(kmemleak_enabled))
 		kmemleak_free_pages(page, order);
+	kasan_free_pages(page, order);
 	return true;
 }
 

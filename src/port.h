@@ -294,6 +294,47 @@ void port_rcu_fork_prepare(void);
 void port_rcu_fork_parent(void);
 void port_rcu_fork_child(void);
 
+/* ---- memory checkers (AddressSanitizer, Valgrind's memcheck) ------------------ */
+
+/*
+ * kmm hands out memory that such tools see as one big mapping; these calls tell them
+ * which bytes are objects, so that a program's own use-after-free or overflow of a kmm
+ * object is caught by the tool it already runs under. A port without such tools makes
+ * port_mem_checker() return false and the rest do nothing.
+ */
+
+/* True when a checker watches this process (an ASan build, or running under Valgrind). */
+bool port_mem_checker(void);
+
+/* [addr, addr + size) may be read and written (pages handed out). */
+void port_mem_unpoison(const void *addr, size_t size);
+
+/* [addr, addr + size) must not be touched (pages freed). */
+void port_mem_poison(const void *addr, size_t size);
+
+/*
+ * An object handed out: [addr, addr + size) usable (defined when @zeroed), and
+ * [addr + size, addr + usable) a red zone.
+ */
+void port_mem_object_alloc(const void *addr, size_t size, size_t usable, bool zeroed);
+
+/* The object at @addr, @usable bytes, is freed: nothing of it may be touched. */
+void port_mem_object_free(const void *addr, size_t usable);
+
+/*
+ * The allocator itself is about to touch freed memory (free pointers, block headers),
+ * and is done with it. Calls nest. Valgrind is told not to report meanwhile; an ASan
+ * build does not instrument the slab back-ends, as the kernel does not for KASAN.
+ */
+void port_mem_internal_begin(void);
+void port_mem_internal_end(void);
+
+/*
+ * A value the allocator read from its own metadata inside freed memory (SLOB's size
+ * prefix), at @addr: it is sound, though Valgrind may not know where it came from.
+ */
+void port_mem_vouch(const void *addr, size_t size);
+
 /* ---- configuration, process events -------------------------------------------- */
 
 /* The value of environment variable @name, or NULL. */

@@ -58,6 +58,7 @@
  * array cache: the kernel used kmalloc, but a thread's first allocation from a cache
  * would then recurse into that very cache for its array.
  */
+#include "kasan.h"
 #include "slab.h"
 
 #ifndef ENOENT
@@ -2084,6 +2085,7 @@ static void cache_reap(uint64_t now)
 
 static void cache_reap_thread(void *arg)
 {
+	metadata_access_enable(); /* for good: this thread walks nothing but free objects */
 	for (;;) {
 		uint64_t deadline = port_clock_ns() + REAPTIMEOUT_AC, now;
 

@@ -433,6 +433,9 @@ void slab_clear_page_type(struct slab *slab);
 /* A large kmalloc straight from the page allocator (PGTY_large_kmalloc), for SLOB. */
 void *slab_kmalloc_large(size_t size, gfp_t flags, int node);
 
+/* ksize() without telling the memory checkers (mm/slab.h's __ksize). */
+size_t __ksize(const void *object);
+
 /* kmalloc caches and helpers */
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags);
 void create_kmalloc_caches(void);

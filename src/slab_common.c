@@ -16,6 +16,7 @@
 #include <linux/kmemleak.h>
 
 #include "fault-inject.h"
+#include "kasan.h"
 #include "slab.h"
 
 #define EINVAL 22
@@ -95,7 +96,9 @@ static void slab_thread_exit(void *arg)
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
 	__atomic_store_n(&slab_fast_area, &slab_null_area, __ATOMIC_RELAXED);
+	metadata_access_enable();
 	slab_ops->flush_thread(area);
+	metadata_access_disable();
 	list_del(&area->list);
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
@@ -112,7 +115,9 @@ void slab_thread_migrate(void)
 		return;
 	mutex_lock(&slab_mutex);
 	spin_lock(&slab_areas_lock);
+	metadata_access_enable();
 	slab_ops->flush_thread(area);
+	metadata_access_disable();
 	spin_unlock(&slab_areas_lock);
 	mutex_unlock(&slab_mutex);
 }
@@ -320,7 +325,9 @@ static struct kmem_cache *create_cache(const char *name, unsigned int object_siz
 	err = cpu_index_alloc(s);
 	if (err)
 		goto out_free;
+	metadata_access_enable(); /* SLOB takes its own data from its heap */
 	err = slab_ops->cache_create(s, args);
+	metadata_access_disable();
 	if (err) {
 		cache_by_index[s->cpu_index] = NULL;
 		goto out_free;
@@ -438,7 +445,9 @@ static void kmem_cache_release(struct kmem_cache *s, bool rcu_set)
 {
 	if (rcu_set)
 		rcu_barrier();
+	metadata_access_enable();
 	slab_ops->cache_release(s);
+	metadata_access_disable();
 	kmem_cache_free(kmem_cache, s);
 }
 
@@ -461,7 +470,9 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	spin_lock(&slab_areas_lock);
+	metadata_access_enable();
 	err = slab_ops->cache_shutdown(s);
+	metadata_access_disable();
 	spin_unlock(&slab_areas_lock);
 	if (err) {
 		char caller[128];
@@ -487,9 +498,14 @@ void kmem_cache_destroy(struct kmem_cache *s)
 
 int kmem_cache_shrink(struct kmem_cache *s)
 {
+	int ret;
+
 	if (s == &kmalloc_boot_cache)
 		return 0; /* owns nothing */
-	return slab_ops->cache_shrink(s);
+	metadata_access_enable();
+	ret = slab_ops->cache_shrink(s);
+	metadata_access_disable();
+	return ret;
 }
 
 unsigned int kmem_cache_size(struct kmem_cache *s)
@@ -517,8 +533,11 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 	if (should_failslab(s, flags))
 		return NULL;
 	object = kfence_alloc(s, orig_size, flags, caller);
-	if (likely(!object))
-		object = slab_ops->alloc(s, flags, node, caller, orig_size);
+	if (likely(!object)) {
+		/* KFENCE objects initialise themselves and live outside the checkers' view */
+		object = slab_ops->alloc(s, kasan_slab_pre_alloc(flags), node, caller, orig_size);
+		object = kasan_slab_alloc(s, object, flags, orig_size);
+	}
 	kmemleak_alloc_recursive(object, s->object_size, 1, s->flags, flags);
 	return object;
 }
@@ -527,7 +546,9 @@ static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, voi
 				    unsigned long caller)
 {
 	kmemleak_free_recursive(object, s ? s->flags : 0);
+	kasan_slab_free(s, object);
 	slab_ops->free(s, slab, object, caller);
+	kasan_slab_free_done();
 }
 
 /*
@@ -665,8 +686,9 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void *
 
 	if (should_failslab(s, flags))
 		return 0;
-	nr = slab_ops->alloc_bulk(s, flags, size, p);
+	nr = slab_ops->alloc_bulk(s, kasan_slab_pre_alloc(flags), size, p);
 
+	kasan_slab_alloc_bulk(s, flags, nr, p);
 	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
 		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
 	return nr;
@@ -697,7 +719,11 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
 	if (unlikely(kmemleak_enabled || __kfence_pool))
 		size = bulk_free_hooks(s, size, p);
+	for (size_t i = 0; i < size; i++)
+		kasan_slab_free(s, p[i]);
 	slab_ops->free_bulk(s, size, p);
+	for (size_t i = 0; i < size; i++)
+		kasan_slab_free_done();
 }
 
 /* ---- kmalloc ------------------------------------------------------------------------------- */
@@ -846,11 +872,13 @@ void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
 	return kmalloc_large_node(size, flags, node);
 }
 
-/* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs. */
+/* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs (a NULL
+ * cache for the checkers: a heap block). */
 static void *kmalloc_slob(size_t size, gfp_t flags, int node, unsigned long caller)
 {
-	void *object = slab_ops->kmalloc(size, flags, node, caller);
+	void *object = slab_ops->kmalloc(size, kasan_slab_pre_alloc(flags), node, caller);
 
+	object = kasan_slab_alloc(NULL, object, flags, size);
 	kmemleak_alloc(object, size, 1, flags);
 	return object;
 }
@@ -979,7 +1007,7 @@ void kfree(const void *object)
 	kfree_slow(object, slab_caller(SLAB_RET_IP));
 }
 
-size_t ksize(const void *object)
+size_t __ksize(const void *object)
 {
 	struct page *page;
 
@@ -999,6 +1027,18 @@ size_t ksize(const void *object)
 		return PAGE_SIZE << compound_order(page);
 	}
 	return slab_ops->ksize(page_slab(page)->slab_cache, object);
+}
+
+/* Callers may use all of it: the checkers are told so (the kernel's ksize() does too). */
+size_t ksize(const void *object)
+{
+	size_t size;
+
+	metadata_access_enable(); /* SLOB reads the size before the object */
+	size = __ksize(object);
+	metadata_access_disable();
+	kasan_unpoison_range(object, size);
+	return size;
 }
 
 void kfree_sensitive(const void *p)
@@ -1286,9 +1326,11 @@ int kmm_slab_validate(const char *cache)
 
 	kmm_ensure_init();
 	mutex_lock(&slab_mutex);
+	metadata_access_enable();
 	list_for_each_entry(s, &slab_caches, list)
 		if (!cache || !strcmp(cache, s->name))
 			problems += slab_ops->validate(s);
+	metadata_access_disable();
 	mutex_unlock(&slab_mutex);
 	return problems;
 }

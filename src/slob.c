@@ -54,6 +54,7 @@
  * kfree() of a cache object in a heap page, which the kernel allowed only after
  * SLOB was gone, finds no size prefix: it is reported and ignored.
  */
+#include "kasan.h"
 #include "slab.h"
 
 #ifndef ENOMEM
@@ -666,6 +667,7 @@ static void *slob_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node, unsigne
 	atomic_fetch_add_explicit(&slob_cache(s)->objects, 1, memory_order_relaxed);
 	if (s->ctor) {
 		WARN_ON_ONCE(gfp & __GFP_ZERO);
+		kasan_unpoison_new_object(s, b);
 		s->ctor(b);
 	}
 	return b;
@@ -844,6 +846,7 @@ static int slob_cache_create(struct kmem_cache *s, const struct kmem_cache_args 
 	sc = slob_alloc(sizeof(*sc), GFP_KERNEL, __alignof__(struct slob_cache), NUMA_NO_NODE, 0);
 	if (!sc)
 		return -ENOMEM;
+	kasan_unpoison_range(sc, sizeof(*sc)); /* heap memory, maybe a freed object's */
 	atomic_init(&sc->objects, 0);
 	s->backend = sc;
 	return 0;

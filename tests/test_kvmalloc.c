@@ -1,4 +1,4 @@
-/* kmm-test: labels=unit env=KMM_RAM=1G,KMM_NR_CPUS=2 */
+/* kmm-test: labels=unit env=KMM_KASAN=off,KMM_RAM=1G,KMM_NR_CPUS=2 */
 /*
  * test_kvmalloc - the kvmalloc family's rules (mm/util.c): which allocator answers each
  * request (is_vmalloc_addr of the result), and the flags kmalloc is tried with, seen

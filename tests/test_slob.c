@@ -1,4 +1,4 @@
-/* kmm-test: labels=unit env=KMM_SLAB=slob,KMM_RAM=1G,KMM_NR_CPUS=2 */
+/* kmm-test: labels=unit env=KMM_KASAN=off,KMM_SLAB=slob,KMM_RAM=1G,KMM_NR_CPUS=2 */
 /*
  * test_slob.c - the SLOB back-end (src/slob.c) through the public API, with a look at
  * its heap pages through src/slab.h (struct slab's slob_list, slob_free and units): the

@@ -1,4 +1,4 @@
-/* kmm-test: labels=unit env=KMM_RAM=1G,KMM_NR_CPUS=2 */
+/* kmm-test: labels=unit env=KMM_KASAN=off,KMM_RAM=1G,KMM_NR_CPUS=2 */
 /*
  * test_slub.c - the SLUB back-end (src/slub.c) through the public API, with a look
  * inside through src/slab.h: constructors, object placement, freelist randomisation and

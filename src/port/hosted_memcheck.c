@@ -10,6 +10,8 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "port.h"
 
@@ -45,9 +47,20 @@
 #define VALGRIND_ENABLE_ERROR_REPORTING	       ((void)0)
 #endif
 
+/*
+ * Under Valgrind's memcheck, that is: the client requests mean nothing to its other tools,
+ * and turning the annotations on sends every allocation to the slow path - which would
+ * make callgrind and cachegrind measure the wrong code. Valgrind preloads its tool's
+ * vgpreload_<tool> library into the program, which names the tool.
+ */
 static bool under_valgrind(void)
 {
-	return RUNNING_ON_VALGRIND != 0;
+	const char *preload;
+
+	if (RUNNING_ON_VALGRIND == 0)
+		return false;
+	preload = getenv("LD_PRELOAD");
+	return preload && strstr(preload, "vgpreload_memcheck");
 }
 
 bool port_mem_checker(void)

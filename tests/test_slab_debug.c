@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <stdint.h>
 
+#include "debug_threads.h"
 #include "kmm_test.h"
 #include "slab.h"
 
@@ -771,54 +772,6 @@ TEST(cli_validate_and_debug_attributes)
 	CHECK_STR_CONTAINS(out, "0\n1\n1\n");
 }
 
-/* ---- threads: debug caches under concurrent use, frees from other threads ---------------- */
-
-#define THREADS	 4
-#define ROUNDS	 2000
-#define PER_STEP 16
-
-struct thread_ctx {
-	struct kmem_cache *s;
-	void *handoff[ROUNDS / 8][PER_STEP]; /* objects this thread leaves to the next one */
-	_Atomic int ready;
-	struct thread_ctx *next;
-	int bad;
-};
-
-/* Allocate, check, free; every eighth batch is freed by the next thread instead. */
-static void *debug_thread(void *arg)
-{
-	struct thread_ctx *ctx = arg;
-	void *objs[PER_STEP];
-
-	for (int r = 0; r < ROUNDS; r++) {
-		for (int i = 0; i < PER_STEP; i++) {
-			objs[i] = kmem_cache_alloc(ctx->s, GFP_KERNEL);
-			if (!objs[i]) {
-				ctx->bad++;
-				continue;
-			}
-			memset(objs[i], r & 0xff, 48);
-		}
-		if (r % 8 == 0) {
-			memcpy(ctx->handoff[r / 8], objs, sizeof(objs));
-			continue;
-		}
-		for (int i = 0; i < PER_STEP; i++) {
-			if (objs[i] && ((unsigned char *)objs[i])[47] != (r & 0xff))
-				ctx->bad++;
-			kmem_cache_free(ctx->s, objs[i]);
-		}
-	}
-	atomic_store(&ctx->ready, 1);
-	while (!atomic_load(&ctx->next->ready))
-		sched_yield();
-	for (int b = 0; b < ROUNDS / 8; b++)
-		for (int i = 0; i < PER_STEP; i++)
-			kmem_cache_free(ctx->s, ctx->next->handoff[b][i]);
-	return NULL;
-}
-
 /*
  * In this process, not a child: ThreadSanitizer cannot follow threads created after a
  * fork. Nothing here is expected to report.
@@ -826,22 +779,9 @@ static void *debug_thread(void *arg)
 TEST(threads_share_a_debug_cache_without_a_report)
 {
 	struct kmem_cache *s = test_cache("t_threads", 48, FZPU);
-	static struct thread_ctx ctx[THREADS];
-	pthread_t tid[THREADS];
-	int bad = 0;
 
 	REQUIRE(s);
-	for (int i = 0; i < THREADS; i++) {
-		ctx[i].s = s;
-		ctx[i].next = &ctx[(i + 1) % THREADS];
-	}
-	for (int i = 0; i < THREADS; i++)
-		pthread_create(&tid[i], NULL, debug_thread, &ctx[i]);
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(tid[i], NULL);
-		bad += ctx[i].bad;
-	}
-	CHECK_EQ(bad, 0);
+	CHECK_EQ(debug_threads_run(s), 0);
 	CHECK_EQ(attr_num("t_threads", "objects"), 0);
 	CHECK_EQ(kmm_slab_validate("t_threads"), 0);
 	kmem_cache_destroy(s);

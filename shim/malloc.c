@@ -42,7 +42,9 @@
  */
 const char kmm_ram_backing_default[] = "anon";
 
-_Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
+_Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS] = {
+	[0 ... SHIM_SLOTS - 1] = &kmalloc_boot_cache, /* until kmm is up; for ever with SLOB */
+};
 /* SLOB: kmalloc aligns non-power-of-two sizes to 8 bytes only. */
 static bool kmalloc_align_small;
 static _Atomic bool shim_ready;
@@ -100,9 +102,12 @@ static noinline void shim_init(void)
 	kmm_ensure_init();
 	shim_initialising = false;
 	kmalloc_align_small = slab_ops->kmalloc != NULL;
-	for (unsigned int slot = 0; slot < SHIM_SLOTS && !kmalloc_align_small; slot++)
-		atomic_store_explicit(&shim_small_cache[slot],
-				      kmalloc_slab((slot + 1) * 8, SHIM_GFP), memory_order_relaxed);
+	for (unsigned int slot = 0; slot < SHIM_SLOTS && !kmalloc_align_small; slot++) {
+		struct kmem_cache *s = kmalloc_slab((slot + 1) * 8, SHIM_GFP);
+
+		atomic_store_explicit(&shim_small_cache[slot], s ? s : &kmalloc_boot_cache,
+				      memory_order_relaxed);
+	}
 	atomic_store_explicit(&shim_ready, true, memory_order_release);
 }
 
@@ -159,7 +164,11 @@ void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp)
 /* The sheaf was empty: the front end refills it, or the slow path says why not (errno). */
 noinline void *shim_alloc_cache(struct kmem_cache *s, size_t size, gfp_t gfp)
 {
-	void *p = __kmalloc_cache(s, gfp, size);
+	void *p;
+
+	if (unlikely(s == &kmalloc_boot_cache))
+		return shim_alloc_slow(size, gfp); /* the table is not filled */
+	p = __kmalloc_cache(s, gfp, size);
 
 	return likely(p) ? p : shim_alloc_slow(size, gfp);
 }

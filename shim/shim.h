@@ -48,8 +48,9 @@ static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
 	struct kmem_cache *s;
 	void *object;
 
-	if (likely(slot < SHIM_SLOTS) &&
-	    likely((s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed)))) {
+	if (likely(slot < SHIM_SLOTS)) {
+		/* kmalloc_boot_cache until the table is filled: its sheaf is always empty */
+		s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed);
 		if (likely(slab_alloc_fast(s, &object)))
 			return gfp & __GFP_ZERO ? memset(object, 0, size) : object;
 		return shim_alloc_cache(s, size, gfp);

@@ -264,7 +264,7 @@ static void dump_folio(const struct page *head, const struct page *page, unsigne
 	char flags[256];
 	struct strbuf sb = { flags, sizeof(flags), 0 };
 	/* kmm maps no page into user space: untyped pages hold 0 where the kernel has -1 */
-	int mapcount = page_type_known(page->page_type) || !page->page_type ?
+	int mapcount = page_type_known(page_type_word(page)) || !page_type_word(page) ?
 			       0 :
 			       page->_mapcount.counter + 1;
 
@@ -286,9 +286,9 @@ static void dump_folio(const struct page *head, const struct page *page, unsigne
 	format_page_flags(&sb, head->flags);
 	sb_finish(&sb);
 	pr_warn("%sflags: %s\n", type, flags); /* kmm has no CMA: no " CMA" */
-	if (page_type_known(head->page_type))
-		pr_warn("page_type: %x(%s)\n", head->page_type >> 24,
-			page_type_name(head->page_type));
+	if (page_type_known(page_type_word(head)))
+		pr_warn("page_type: %x(%s)\n", page_type_word(head) >> 24,
+			page_type_name(page_type_word(head)));
 	hex_dump_words("raw: ", page, sizeof(*page));
 	if (large)
 		hex_dump_words("head: ", head, 2 * sizeof(*head));

@@ -85,12 +85,12 @@ static inline unsigned int buddy_order(const struct page *page)
 static inline void set_buddy_order(struct page *page, unsigned int order)
 {
 	page->private = order;
-	page->page_type = (unsigned int)PGTY_buddy << 24;
+	__SetPageBuddy(page);
 }
 
 static inline void clear_page_buddy(struct page *page)
 {
-	page->page_type = 0;
+	__ClearPageBuddy(page);
 	page->private = 0;
 }
 
@@ -209,7 +209,7 @@ static inline data_racy struct page *find_buddy_page_pfn(struct zone *zone, unsi
 	if (!zone_spans_pfn(zone, bpfn))
 		return NULL;
 	buddy = pfn_to_page(bpfn);
-	if ((READ_ONCE(buddy->page_type) >> 24) != PGTY_buddy || buddy_order(buddy) != order)
+	if (!PageBuddy(buddy) || buddy_order(buddy) != order)
 		return NULL;
 	if (buddy_pfn)
 		*buddy_pfn = bpfn;
@@ -880,7 +880,7 @@ static const char *page_bad_reason(const struct page *page)
 		return "non-NULL mapping";
 	if (page_ref_count(page) != 0)
 		return "nonzero _refcount";
-	if (page->page_type && !PageSlab(page))
+	if (page_type_word(page) && !PageSlab(page))
 		return "page still has a type (already free?)";
 	if (page->flags & PAGE_FLAGS_CHECK_AT_FREE)
 		return "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
@@ -913,8 +913,8 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 		page->flags &= ~(1UL << PG_head);
 	}
 	/* written only when set: a neighbour's buddy check may read it concurrently */
-	if (page->page_type)
-		page->page_type = 0;
+	if (page_type_word(page))
+		__page_clear_type(page);
 	page->private = 0;
 	if (unlikely(kmemleak_enabled))
 		kmemleak_free_pages(page, order);

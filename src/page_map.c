@@ -96,7 +96,7 @@ struct page_snap {
 map_data_race static void page_snapshot(const struct page *page, struct page_snap *snap)
 {
 	snap->flags = page->flags;
-	snap->page_type = page->page_type;
+	snap->page_type = page_type_word(page);
 	snap->private = page->private;
 	snap->refcount = page->_refcount.counter;
 	snap->order = (snap->flags >> PG_head) & 1 ? page[1].compound_order : 0;

@@ -8,7 +8,7 @@
  * `colour` multiples of `colour_off` (a cache line) from one slab to the next, so that
  * the first objects of different slabs use different cache lines: the slab's left-over
  * space put to use. A slab's free objects are a stack of object indices, one
- * freelist_idx_t each (the slab management): slab->active counts the objects handed
+ * freelist_idx_t each (the slab management): slab_active() counts the objects handed
  * out, and the indices at [active, num) are the free ones, the next to go first. That
  * array lives in one of the slab's own free objects (OBJFREELIST: caches without
  * constructor or RCU, whose object can hold it), at the end of the slab (on-slab), or in
@@ -238,6 +238,23 @@ static inline freelist_idx_t *slab_freelist(const struct slab *slab)
 static inline void set_slab_freelist(struct slab *slab, void *freelist)
 {
 	slab->freelist_idx = freelist;
+}
+
+/*
+ * The objects of a slab in use, kept in the low 24 bits of its page_type (which the
+ * kernel leaves to the type's owner; the 6.7 kernel's SLAB had a word of its own, which
+ * here holds the cache for kfree()).
+ */
+_Static_assert(SLAB_OBJ_MAX_NUM < (1U << 24), "slab_active() fits page_type's owner bits");
+
+static inline unsigned int slab_active(const struct slab *slab)
+{
+	return page_type_word(slab_page(slab)) & 0xffffff;
+}
+
+static inline void slab_set_active(struct slab *slab, unsigned int active)
+{
+	__page_set_type(slab_page(slab), PGTY_slab, active);
 }
 
 static inline freelist_idx_t get_free_obj(const struct slab *slab, unsigned int idx)
@@ -609,7 +626,7 @@ static int validate_objects_debug(struct kmem_cache *s, struct slab *slab)
 	unsigned char is_free[SLAB_OBJ_MAX_NUM + 1] = { 0 };
 	int problems = 0;
 
-	for (unsigned int i = slab->active; i < info->num; i++)
+	for (unsigned int i = slab_active(slab); i < info->num; i++)
 		is_free[get_free_obj(slab, i)] = 1;
 	for (unsigned int i = 0; i < info->num; i++) {
 		void *objp = index_to_obj(s, slab, i);
@@ -700,7 +717,6 @@ static void kmem_freepages(struct kmem_cache *s, struct slab *slab)
 	unsigned int order = cache_info(s)->gfporder;
 
 	slab_account(s, slab, -1);
-	slab->active = 0;
 	slab_clear_page_type(slab);
 	__free_pages(slab_page(slab), order);
 }
@@ -769,7 +785,7 @@ static bool debug_freed_twice(struct kmem_cache *s, struct slab *slab, unsigned 
 {
 	if (!(s->flags & SLAB_DEBUG_FLAGS))
 		return false;
-	for (unsigned int i = slab->active; i < cache_info(s)->num; i++)
+	for (unsigned int i = slab_active(slab); i < cache_info(s)->num; i++)
 		if (get_free_obj(slab, i) == objnr)
 			return true;
 	return false;
@@ -777,9 +793,9 @@ static bool debug_freed_twice(struct kmem_cache *s, struct slab *slab, unsigned 
 
 static void *slab_get_obj(struct kmem_cache *s, struct slab *slab)
 {
-	void *objp = index_to_obj(s, slab, get_free_obj(slab, slab->active));
+	void *objp = index_to_obj(s, slab, get_free_obj(slab, slab_active(slab)));
 
-	slab->active++;
+	slab_set_active(slab, slab_active(slab) + 1);
 	return objp;
 }
 
@@ -792,15 +808,15 @@ static bool slab_put_obj(struct kmem_cache *s, struct slab *slab, void *objp)
 		report_invalid_free(s, objp);
 		return false;
 	}
-	if (unlikely(!slab->active) || unlikely(debug_freed_twice(s, slab, objnr))) {
+	if (unlikely(!slab_active(slab)) || unlikely(debug_freed_twice(s, slab, objnr))) {
 		report_double_free(s, objp);
 		return false;
 	}
-	slab->active--;
+	slab_set_active(slab, slab_active(slab) - 1);
 	/* OBJFREELIST: the first object freed to a full slab holds the indices */
 	if (!slab_freelist(slab))
 		set_slab_freelist(slab, objp);
-	set_free_obj(slab, slab->active, (freelist_idx_t)objnr);
+	set_free_obj(slab, slab_active(slab), (freelist_idx_t)objnr);
 	return true;
 }
 
@@ -810,7 +826,7 @@ static int alloc_block(struct kmem_cache *s, struct array_cache *ac, struct slab
 {
 	unsigned int num = cache_info(s)->num;
 
-	while (slab->active < num && batchcount > 0) {
+	while (slab_active(slab) < num && batchcount > 0) {
 		ac->entry[ac->avail++] = slab_get_obj(s, slab);
 		batchcount--;
 	}
@@ -823,7 +839,7 @@ static void fixup_slab_list(struct kmem_cache *s, struct kmem_cache_node *n, str
 	struct slab_cache_info *info = cache_info(s);
 
 	list_del(&slab->slab_list_slab);
-	if (slab->active == info->num) {
+	if (slab_active(slab) == info->num) {
 		list_add(&slab->slab_list_slab, &n->full);
 		/* the object holding the indices was the last one handed out */
 		if (info->cflags & CFLGS_OBJFREELIST_SLAB)
@@ -853,7 +869,7 @@ static void free_block(struct kmem_cache *s, void **objpp, unsigned int nr, int 
 			continue;
 		n->free_objects++;
 		list_del(&slab->slab_list_slab);
-		if (slab->active == 0) {
+		if (slab_active(slab) == 0) {
 			list_add(&slab->slab_list_slab, &n->free);
 			sn->free_slabs++;
 		} else {
@@ -1059,7 +1075,7 @@ static void *alloc_slabmgmt(struct kmem_cache *s, struct slab *slab, size_t colo
 
 	/* s_mem is the first object as handed out, after its red zone word */
 	slab->s_mem = addr + colour_off + info->obj_offset;
-	slab->active = 0;
+	slab_set_active(slab, 0);
 	if (info->cflags & CFLGS_OBJFREELIST_SLAB)
 		return NULL; /* set by cache_init_objs() */
 	if (info->cflags & CFLGS_OFF_SLAB) {
@@ -1145,13 +1161,13 @@ static void cache_grow_end(struct kmem_cache *s, struct slab *slab)
 
 	spin_lock(&n->list_lock);
 	sn->total_slabs++;
-	if (!slab->active) {
+	if (!slab_active(slab)) {
 		list_add_tail(&slab->slab_list_slab, &n->free);
 		sn->free_slabs++;
 	} else {
 		fixup_slab_list(s, n, slab);
 	}
-	n->free_objects += info->num - slab->active;
+	n->free_objects += info->num - slab_active(slab);
 	spin_unlock(&n->list_lock);
 }
 
@@ -2143,7 +2159,7 @@ static void count_nodes(struct kmem_cache *s, struct node_counts *c)
 			c->shared_avail += node_shared(n)->avail;
 		list_for_each_entry(slab, &n->partial, slab_list_slab) {
 			c->partial_slabs++;
-			c->partial_objs += slab->active;
+			c->partial_objs += slab_active(slab);
 		}
 		spin_unlock(&n->list_lock);
 	}
@@ -2246,12 +2262,12 @@ static int validate_slab(struct kmem_cache *s, struct slab *slab, unsigned int m
 			   (unsigned long)slab);
 		return 1;
 	}
-	if (slab->active < min_active || slab->active > max_active) {
+	if (slab_active(slab) < min_active || slab_active(slab) > max_active) {
 		slab_error(s, __func__, "slab 0x%016lx on the wrong list: active %u of %u",
-			   (unsigned long)slab, slab->active, info->num);
+			   (unsigned long)slab, slab_active(slab), info->num);
 		return 1;
 	}
-	if (slab->active == info->num && (info->cflags & CFLGS_OBJFREELIST_SLAB)) {
+	if (slab_active(slab) == info->num && (info->cflags & CFLGS_OBJFREELIST_SLAB)) {
 		if (freelist) {
 			slab_error(s, __func__, "full slab 0x%016lx keeps a freelist",
 				   (unsigned long)slab);
@@ -2269,7 +2285,7 @@ static int validate_slab(struct kmem_cache *s, struct slab *slab, unsigned int m
 			   (unsigned long)slab);
 		return 1;
 	}
-	for (unsigned int i = slab->active; i < info->num; i++) {
+	for (unsigned int i = slab_active(slab); i < info->num; i++) {
 		unsigned int idx = get_free_obj(slab, i);
 
 		if (idx >= info->num || seen[idx]) {
@@ -2305,9 +2321,9 @@ static int validate_array_object(struct kmem_cache *s, void *objp)
 			   (unsigned long)objp);
 		return 1;
 	}
-	if (slab->active == info->num)
+	if (slab_active(slab) == info->num)
 		return 0;
-	for (unsigned int i = slab->active; i < info->num; i++) {
+	for (unsigned int i = slab_active(slab); i < info->num; i++) {
 		if (index_to_obj(s, slab, get_free_obj(slab, i)) == objp) {
 			slab_error(s, __func__, "array entry 0x%016lx is free in its slab",
 				   (unsigned long)objp);
@@ -2332,7 +2348,7 @@ static int validate_node(struct kmem_cache *s, struct kmem_cache_node *n, struct
 	}
 	list_for_each_entry(slab, &n->partial, slab_list_slab) {
 		problems += validate_slab_all(s, slab, 1, info->num - 1);
-		free_objs += info->num - slab->active;
+		free_objs += info->num - slab_active(slab);
 		slabs++;
 	}
 	list_for_each_entry(slab, &n->free, slab_list_slab) {

@@ -68,10 +68,7 @@ struct slab {
 	};
 	unsigned int __page_type; /* PGTY_slab */
 	atomic_t __page_refcount;
-	union {
-		unsigned long obj_exts;
-		unsigned int active; /* SLAB: objects in use */
-	};
+	struct kmem_cache *__page_slab_cache; /* page->page_slab_cache, in every page */
 };
 
 _Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays struct page");
@@ -80,6 +77,9 @@ _Static_assert(__builtin_offsetof(struct slab, slab_cache) == __builtin_offsetof
 _Static_assert(__builtin_offsetof(struct slab, __page_type) ==
 		       __builtin_offsetof(struct page, page_type),
 	       "page_type stays where the page allocator looks");
+_Static_assert(__builtin_offsetof(struct slab, __page_slab_cache) ==
+		       __builtin_offsetof(struct page, page_slab_cache),
+	       "kfree() reads the cache from any page of a slab");
 _Static_assert(__builtin_offsetof(struct slab, __page_refcount) ==
 		       __builtin_offsetof(struct page, _refcount),
 	       "_refcount stays where the page allocator looks");
@@ -318,7 +318,9 @@ extern const struct slab_ops *slab_ops; /* the back-end in use */
 extern struct mutex slab_mutex;
 extern struct list_head slab_caches;
 extern struct kmem_cache *kmem_cache; /* the cache of struct kmem_cache */
-extern unsigned int slab_nr_cpus;     /* CPUs the geometry is computed for */
+/* A cache that owns nothing, its sheaf window always empty and full (slab_common.c). */
+extern struct kmem_cache kmalloc_boot_cache;
+extern unsigned int slab_nr_cpus; /* CPUs the geometry is computed for */
 
 /*
  * Every thread's area, registered at creation and removed when the thread exits, so
@@ -401,26 +403,21 @@ static __always_inline bool slab_alloc_fast(const struct kmem_cache *s, void **o
 /*
  * One unsigned comparison checks that @object is in the direct map: below PAGE_OFFSET
  * (NULL and ZERO_SIZE_PTR included) the subtraction wraps to a frame number far beyond
- * max_low_pfn. The word compound_head() reads is, in a slab's head page, slab_cache:
- * one load serves both (NULL: a SLOB heap page, which has no sheaves).
+ * max_low_pfn. Every page of a slab, tail pages too, names its cache in page_slab_cache
+ * (slab_set_page_type()), and no other page has one: one load, no compound_head() and
+ * no PageSlab(). SLOB's heap pages name a cache whose sheaf is always full.
  */
 static __always_inline bool kfree_fast(const void *object)
 {
 	unsigned long pfn = ((unsigned long)object - PAGE_OFFSET) >> PAGE_SHIFT;
-	const struct page *page;
-	unsigned long head;
+	const struct kmem_cache *s;
 
 	if (__builtin_expect(pfn >= max_low_pfn, 0))
 		return false;
-	page = pfn_to_page(pfn);
-	head = page->compound_head;
-	if (__builtin_expect(head & 1, 0)) {
-		page = (const struct page *)(head - 1);
-		head = page->compound_head;
-	}
-	if (__builtin_expect(!PageSlab(page) || !head, 0))
+	s = pfn_to_page(pfn)->page_slab_cache;
+	if (__builtin_expect(!s, 0))
 		return false;
-	return sheaf_push((const struct kmem_cache *)head, (void *)object);
+	return sheaf_push(s, (void *)object);
 }
 
 /* Account a new or freed slab of @order pages in the node's Slab counters. */

@@ -34,9 +34,10 @@ unsigned int slab_nr_cpus;
  * What the header's compile-time kmalloc cache choice finds before the kmalloc caches
  * exist, and where a back-end has none (SLOB): a cache that owns nothing, whose sheaf
  * window is slot 0's - never filled - so __kmalloc_cache() needs no test of its own and
- * the slow path sends the allocation to kmalloc_cache_early().
+ * the slow path sends the allocation to kmalloc_cache_early(). SLOB's heap pages name it
+ * as their page_slab_cache for the same reason: kfree_fast() finds its sheaf full.
  */
-static struct kmem_cache kmalloc_boot_cache = {
+struct kmem_cache kmalloc_boot_cache = {
 	.cpu_offset = offsetof(struct slab_thread_area, cpu),
 	.name = "kmalloc-boot",
 	.refcount = -1,
@@ -193,17 +194,29 @@ static int cpu_index_alloc(struct kmem_cache *s)
 
 /* ---- helpers for the back-ends ----------------------------------------------------------- */
 
+/* Every page of the slab names its cache for kfree_fast(); SLOB's heap (no cache) the placeholder. */
+static void slab_set_page_slab_cache(struct slab *slab, struct kmem_cache *s)
+{
+	struct page *page = slab_page(slab);
+	unsigned long nr = 1UL << slab_order(slab);
+
+	for (unsigned long i = 0; i < nr; i++)
+		page[i].page_slab_cache = s;
+}
+
 void slab_set_page_type(struct slab *slab, struct kmem_cache *s)
 {
 	slab->slab_cache = s;
-	slab->__page_type = (unsigned int)PGTY_slab << 24;
+	slab_set_page_slab_cache(slab, s ? s : &kmalloc_boot_cache);
+	__SetPageSlab(slab_page(slab));
 	kmemleak_slab_pages(slab);
 }
 
 void slab_clear_page_type(struct slab *slab)
 {
 	/* the page allocator expects an ordinary page: no type, no mapping */
-	slab->__page_type = 0;
+	__ClearPageSlab(slab_page(slab));
+	slab_set_page_slab_cache(slab, NULL);
 	slab->slab_cache = NULL;
 	slab->slab_list.next = NULL;
 	slab->slab_list.prev = NULL;
@@ -602,11 +615,11 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t flags, int n
 	return object;
 }
 
-/* The fast path of every free: onto the thread's main sheaf of @s (NULL: a SLOB page). */
+/* A free whose cache is known: onto the thread's main sheaf of @s, else the slow path. */
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      unsigned long caller)
 {
-	if (likely(s != NULL) && likely(sheaf_push(s, object)))
+	if (likely(sheaf_push(s, object)))
 		return;
 	slab_free_slow(s, slab, object, slab_caller(caller));
 }
@@ -661,22 +674,26 @@ static noinline void kmem_cache_free_slow(struct kmem_cache *s, void *x, unsigne
 
 	if (unlikely(!x))
 		return;
+	if (unlikely(!s)) {
+		WARN(1, "kmem_cache_free: no cache given for object %p\n", x);
+		return;
+	}
 	s = cache_from_obj(s, x, &slab, caller);
 	if (s)
 		slab_free(s, slab, x, caller);
 }
 
-/* The common case inline: an object of the direct map, on a slab page of @s. */
+/*
+ * The common case inline: an object of the direct map whose page names @s, every page
+ * of a slab does (kfree_fast()); a mismatch, NULL or a full sheaf goes the slow way.
+ */
 void kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	unsigned long pfn = ((unsigned long)x - PAGE_OFFSET) >> PAGE_SHIFT;
 
-	if (likely(pfn < max_low_pfn)) {
-		struct page *page = compound_head(pfn_to_page(pfn));
-
-		if (likely(PageSlab(page) && page_slab(page)->slab_cache == s))
-			return slab_free(s, page_slab(page), x, SLAB_RET_IP);
-	}
+	if (likely(pfn < max_low_pfn) && likely(pfn_to_page(pfn)->page_slab_cache == s) &&
+	    likely(s != NULL) && likely(sheaf_push(s, x)))
+		return;
 	kmem_cache_free_slow(s, x, slab_caller(SLAB_RET_IP));
 }
 
@@ -862,7 +879,7 @@ static noinline void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	page = alloc_pages_node(node, flags | __GFP_COMP, order);
 	if (!page)
 		return NULL;
-	page->page_type = (unsigned int)PGTY_large_kmalloc << 24;
+	__SetPageLargeKmalloc(page);
 	mod_node_page_state(page_pgdat(page), NR_SLAB_UNRECLAIMABLE_B, (long)PAGE_SIZE << order);
 	return page_address(page);
 }
@@ -956,6 +973,12 @@ void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size)
 	return slab_alloc(s, flags, NUMA_NO_NODE, SLAB_RET_IP, size);
 }
 
+/* The same for flags known at compile time to lack __GFP_ZERO: no test for it. */
+void *__kmalloc_cache_nozero(struct kmem_cache *s, gfp_t flags, size_t size)
+{
+	return slab_alloc(s, flags & ~__GFP_ZERO, NUMA_NO_NODE, SLAB_RET_IP, size);
+}
+
 void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t flags, int node, size_t size)
 {
 	return slab_alloc(s, flags, node, SLAB_RET_IP, size);
@@ -965,14 +988,13 @@ static noinline void free_large_kmalloc(struct page *page, const void *object)
 {
 	unsigned int order = compound_order(page);
 
-	if (unlikely((page->page_type >> 24) != PGTY_large_kmalloc ||
-		     object != page_address(page))) {
+	if (unlikely(!PageLargeKmalloc(page) || object != page_address(page))) {
 		dump_page(page, "Not a kmalloc allocation");
 		WARN(1, "kfree: %p was not returned by kmalloc\n", object);
 		return;
 	}
 	mod_node_page_state(page_pgdat(page), NR_SLAB_UNRECLAIMABLE_B, -((long)PAGE_SIZE << order));
-	page->page_type = 0;
+	__ClearPageLargeKmalloc(page);
 	__free_pages(page, order);
 }
 
@@ -1021,8 +1043,7 @@ size_t __ksize(const void *object)
 	}
 	page = compound_head(virt_to_page(object));
 	if (unlikely(!PageSlab(page))) {
-		if (WARN_ON((page->page_type >> 24) != PGTY_large_kmalloc ||
-			    object != page_address(page)))
+		if (WARN_ON(!PageLargeKmalloc(page) || object != page_address(page)))
 			return 0;
 		return PAGE_SIZE << compound_order(page);
 	}

@@ -138,20 +138,50 @@ static inline unsigned int compound_order(const struct page *page)
 	return page[1].compound_order;
 }
 
+/*
+ * page_type is read without its owner's lock - the buddy allocator's merge checks look
+ * at neighbours that may be in use - so every access is a relaxed atomic, the kernel's
+ * data_race()/WRITE_ONCE. The top byte is the type; the low 24 bits belong to the type's
+ * owner, as in the kernel (SLAB keeps its count of objects in use there).
+ */
+static inline unsigned int page_type_word(const struct page *page)
+{
+	return __atomic_load_n(&page->page_type, __ATOMIC_RELAXED);
+}
+
+static inline void __page_set_type(struct page *page, enum pagetype type, unsigned int data)
+{
+	__atomic_store_n(&page->page_type, (unsigned int)type << 24 | data, __ATOMIC_RELAXED);
+}
+
+static inline void __page_clear_type(struct page *page)
+{
+	__atomic_store_n(&page->page_type, 0, __ATOMIC_RELAXED);
+}
+
 static inline bool page_has_type(const struct page *page)
 {
-	return (page->page_type >> 24) >= PGTY_buddy;
+	return (page_type_word(page) >> 24) >= PGTY_buddy;
 }
 
-static inline bool PageBuddy(const struct page *page)
-{
-	return (page->page_type >> 24) == PGTY_buddy;
-}
+/* PageX(), __SetPageX() and __ClearPageX() for a page type, as the kernel's PAGE_TYPE_OPS. */
+#define PAGE_TYPE_OPS(uname, lname)                                  \
+	static inline bool Page##uname(const struct page *page)      \
+	{                                                            \
+		return (page_type_word(page) >> 24) == PGTY_##lname; \
+	}                                                            \
+	static inline void __SetPage##uname(struct page *page)       \
+	{                                                            \
+		__page_set_type(page, PGTY_##lname, 0);              \
+	}                                                            \
+	static inline void __ClearPage##uname(struct page *page)     \
+	{                                                            \
+		__page_clear_type(page);                             \
+	}
 
-static inline bool PageSlab(const struct page *page)
-{
-	return (page->page_type >> 24) == PGTY_slab;
-}
+PAGE_TYPE_OPS(Buddy, buddy)
+PAGE_TYPE_OPS(Slab, slab)
+PAGE_TYPE_OPS(LargeKmalloc, large_kmalloc)
 
 /* ---- frame numbers and addresses ---------------------------------------------------- */
 

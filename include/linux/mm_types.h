@@ -13,6 +13,8 @@
 #include <linux/kmm_types.h>
 #include <linux/list.h>
 
+struct kmem_cache;
+
 struct page {
 	unsigned long flags; /* PG_* bits; zone and node in the top bits */
 	union {
@@ -37,7 +39,14 @@ struct page {
 		atomic_t _mapcount;
 	};
 	atomic_t _refcount;
-	unsigned long memcg_data;
+	union {
+		unsigned long memcg_data;
+		/*
+		 * Every page of a slab, head and tails: its cache (kmm has no memcg), so that
+		 * kfree() finds where an object goes from its own page in one load.
+		 */
+		struct kmem_cache *page_slab_cache;
+	};
 };
 
 _Static_assert(sizeof(struct page) == 64, "struct page must stay 64 bytes, as the kernel's");

@@ -303,6 +303,8 @@ static __always_inline unsigned int kmalloc_index(size_t size)
 void *__kmalloc(size_t size, gfp_t flags) __alloc_size(1) __malloc;
 void *__kmalloc_node(size_t size, gfp_t flags, int node) __alloc_size(1) __malloc;
 void *__kmalloc_cache(struct kmem_cache *s, gfp_t flags, size_t size) __alloc_size(3) __malloc;
+void *__kmalloc_cache_nozero(struct kmem_cache *s, gfp_t flags, size_t size)
+	__alloc_size(3) __malloc;
 void *__kmalloc_cache_node(struct kmem_cache *s, gfp_t gfpflags, int node, size_t size)
 	__alloc_size(4) __malloc;
 void *__kmalloc_large(size_t size, gfp_t flags) __alloc_size(1) __malloc;
@@ -312,15 +314,20 @@ void *__kmalloc_node_track_caller(size_t size, gfp_t flags, int node, unsigned l
 
 /*
  * A constant size picks its cache at compile time, as the kernel's header does; any
- * other size goes through __kmalloc(), which looks it up.
+ * other size goes through __kmalloc(), which looks it up. Constant flags without
+ * __GFP_ZERO (most callers) also spare the fast path its test for zeroing.
  */
 static __always_inline __alloc_size(1) __malloc void *kmalloc(size_t size, gfp_t flags)
 {
 	if (__builtin_constant_p(size) && size) {
+		struct kmem_cache *s;
+
 		if (size > KMALLOC_MAX_CACHE_SIZE)
 			return __kmalloc_large(size, flags);
-		return __kmalloc_cache(kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)],
-				       flags, size);
+		s = kmalloc_caches[kmalloc_type(flags)][kmalloc_index(size)];
+		if (__builtin_constant_p(flags & __GFP_ZERO) && !(flags & __GFP_ZERO))
+			return __kmalloc_cache_nozero(s, flags, size);
+		return __kmalloc_cache(s, flags, size);
 	}
 	return __kmalloc(size, flags);
 }

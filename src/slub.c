@@ -2735,15 +2735,31 @@ static bool pcs_ensure_main(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_
 	return true;
 }
 
+/*
+ * A barn's counts change under its lock and are also read without it, as the kernel's
+ * data_race() checks: a barn with nothing to give is not worth the lock. Relaxed atomics.
+ */
+static inline unsigned int barn_count(const unsigned int *nr)
+{
+	return __atomic_load_n(nr, __ATOMIC_RELAXED);
+}
+
+static inline void barn_count_add(unsigned int *nr, int delta)
+{
+	__atomic_store_n(nr, *nr + (unsigned int)delta, __ATOMIC_RELAXED);
+}
+
 static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 {
 	struct slab_sheaf *empty = NULL;
 
+	if (!barn_count(&barn->nr_empty))
+		return NULL;
 	spin_lock(&barn->lock);
-	if (barn->nr_empty) {
+	if (likely(barn->nr_empty)) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
-		barn->nr_empty--;
+		barn_count_add(&barn->nr_empty, -1);
 	}
 	spin_unlock(&barn->lock);
 	return empty;
@@ -2753,7 +2769,7 @@ static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *shea
 {
 	spin_lock(&barn->lock);
 	list_add(&sheaf->barn_list, &barn->sheaves_empty);
-	barn->nr_empty++;
+	barn_count_add(&barn->nr_empty, 1);
 	spin_unlock(&barn->lock);
 }
 
@@ -2761,7 +2777,7 @@ static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf
 {
 	spin_lock(&barn->lock);
 	list_add(&sheaf->barn_list, &barn->sheaves_full);
-	barn->nr_full++;
+	barn_count_add(&barn->nr_full, 1);
 	spin_unlock(&barn->lock);
 }
 
@@ -2770,35 +2786,43 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn, struc
 {
 	struct slab_sheaf *full = NULL;
 
+	if (!barn_count(&barn->nr_full))
+		return NULL;
 	spin_lock(&barn->lock);
-	if (barn->nr_full) {
+	if (likely(barn->nr_full)) {
 		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&full->barn_list);
 		list_add(&empty->barn_list, &barn->sheaves_empty);
-		barn->nr_full--;
-		barn->nr_empty++;
+		barn_count_add(&barn->nr_full, -1);
+		barn_count_add(&barn->nr_empty, 1);
 	}
 	spin_unlock(&barn->lock);
 	return full;
 }
 
-/* An empty sheaf for the full one: 0, or -E2BIG if the barn has enough full ones, or -ENOMEM. */
+/*
+ * An empty sheaf for the full one: 0, or -E2BIG if the barn has enough full ones (checked
+ * without the lock only, as the kernel: a sheaf more or less there is no harm), or
+ * -ENOMEM if it has no empty one.
+ */
 static int barn_replace_full_sheaf(struct node_barn *barn, struct slab_sheaf *full,
 				   struct slab_sheaf **empty)
 {
 	int err = 0;
 
+	if (barn_count(&barn->nr_full) >= MAX_FULL_SHEAVES)
+		return -E2BIG;
+	if (!barn_count(&barn->nr_empty))
+		return -ENOMEM;
 	spin_lock(&barn->lock);
-	if (barn->nr_full >= MAX_FULL_SHEAVES) {
-		err = -E2BIG;
-	} else if (!barn->nr_empty) {
-		err = -ENOMEM;
-	} else {
+	if (likely(barn->nr_empty)) {
 		*empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&(*empty)->barn_list);
 		list_add(&full->barn_list, &barn->sheaves_full);
-		barn->nr_empty--;
-		barn->nr_full++;
+		barn_count_add(&barn->nr_empty, -1);
+		barn_count_add(&barn->nr_full, 1);
+	} else {
+		err = -ENOMEM;
 	}
 	spin_unlock(&barn->lock);
 	return err;
@@ -2823,8 +2847,8 @@ static void barn_shrink(struct kmem_cache *s, struct node_barn *barn)
 	spin_lock(&barn->lock);
 	list_splice_init(&barn->sheaves_full, &full);
 	list_splice_init(&barn->sheaves_empty, &empty);
-	barn->nr_full = 0;
-	barn->nr_empty = 0;
+	barn_count_add(&barn->nr_full, -(int)barn->nr_full);
+	barn_count_add(&barn->nr_empty, -(int)barn->nr_empty);
 	spin_unlock(&barn->lock);
 
 	list_for_each_entry_safe(sheaf, next, &full, barn_list) {

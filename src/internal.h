@@ -124,6 +124,9 @@ void page_map_show(struct seq_file *m);
 
 /* ---- vmstat.c: buddyinfo, pagetypeinfo, zoneinfo, vmstat ----------------------------- */
 
+/* The node's per-CPU counter differences, once nr_cpu_ids is known; 0 or -ENOMEM. */
+int node_stat_init(pg_data_t *pgdat);
+
 void vmstat_show_buddyinfo(struct seq_file *m);
 void vmstat_show_pagetypeinfo(struct seq_file *m);
 void vmstat_show_zoneinfo(struct seq_file *m);

@@ -191,10 +191,11 @@ typedef struct pglist_data {
 	_Atomic int kswapd_highest_zoneidx;
 	_Atomic int kswapd_failures;
 
-	/* the node's counters: with the per-CPU differences below, the exact values */
-	atomic_long vm_stat[NR_VM_NODE_STAT_ITEMS];
+	/* read on every counter update: kept off the counters' cache line */
 	struct per_cpu_nodestat *per_cpu_nodestats; /* nr_cpu_ids entries; NULL early on */
 	long stat_threshold;			    /* pages a difference may reach */
+	/* the node's counters: with the per-CPU differences, the exact values */
+	atomic_long vm_stat[NR_VM_NODE_STAT_ITEMS] __attribute__((aligned(64)));
 } pg_data_t;
 
 enum {

@@ -71,9 +71,13 @@ static inline unsigned int smp_processor_id(void)
 {
 	unsigned int bound = kmm_bound_cpu;
 
+	unsigned int cpu;
+
 	if (__builtin_expect(bound != 0, 0))
 		return bound - 1;
-	return port_cpu_id() % nr_cpu_ids;
+	/* fold host CPUs beyond the emulated ones; most often there are none (no division) */
+	cpu = port_cpu_id();
+	return __builtin_expect(cpu < nr_cpu_ids, 1) ? cpu : cpu % nr_cpu_ids;
 }
 
 /* ---- printk.c: kernel log ---------------------------------------------------------- */

@@ -71,9 +71,13 @@ static inline unsigned int smp_processor_id(void)
 {
 	unsigned int bound = kmm_bound_cpu;
 
+	unsigned int cpu;
+
 	if (__builtin_expect(bound != 0, 0))
 		return bound - 1;
-	return port_cpu_id() % nr_cpu_ids;
+	/* fold host CPUs beyond the emulated ones; most often there are none (no division) */
+	cpu = port_cpu_id();
+	return __builtin_expect(cpu < nr_cpu_ids, 1) ? cpu : cpu % nr_cpu_ids;
 }
 
 /* ---- printk.c: kernel log ---------------------------------------------------------- */
@@ -123,6 +127,9 @@ void seq_putc(struct seq_file *m, char c);
 void page_map_show(struct seq_file *m);
 
 /* ---- vmstat.c: buddyinfo, pagetypeinfo, zoneinfo, vmstat ----------------------------- */
+
+/* The node's per-CPU counter differences, once nr_cpu_ids is known; 0 or -ENOMEM. */
+int node_stat_init(pg_data_t *pgdat);
 
 void vmstat_show_buddyinfo(struct seq_file *m);
 void vmstat_show_pagetypeinfo(struct seq_file *m);

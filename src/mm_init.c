@@ -249,7 +249,7 @@ static int init_node(int nid, unsigned long start, unsigned long end)
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		if (populated_zone(&pgdat->node_zones[i]))
 			pgdat->nr_zones = i + 1;
-	return 0;
+	return node_stat_init(pgdat);
 }
 
 /* KMM_NUMA_BIND=1: back the node's frames with one host node's memory (best effort). */

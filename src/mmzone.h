@@ -164,6 +164,15 @@ struct zonelist {
 
 struct task_struct;
 
+/*
+ * A CPU's not yet folded changes to its node's counters (the kernel's struct
+ * per_cpu_nodestat), a cache line of its own so that CPUs counting in parallel do not
+ * share one.
+ */
+struct per_cpu_nodestat {
+	atomic_long vm_node_stat_diff[NR_VM_NODE_STAT_ITEMS];
+} __attribute__((aligned(64)));
+
 typedef struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
 	struct zonelist node_zonelists[2]; /* ZONELIST_FALLBACK, ZONELIST_NOFALLBACK */
@@ -182,7 +191,11 @@ typedef struct pglist_data {
 	_Atomic int kswapd_highest_zoneidx;
 	_Atomic int kswapd_failures;
 
-	atomic_long vm_stat[NR_VM_NODE_STAT_ITEMS];
+	/* read on every counter update: kept off the counters' cache line */
+	struct per_cpu_nodestat *per_cpu_nodestats; /* nr_cpu_ids entries; NULL early on */
+	long stat_threshold;			    /* pages a difference may reach */
+	/* the node's counters: with the per-CPU differences, the exact values */
+	atomic_long vm_stat[NR_VM_NODE_STAT_ITEMS] __attribute__((aligned(64)));
 } pg_data_t;
 
 enum {
@@ -237,17 +250,9 @@ static inline void mod_zone_page_state(struct zone *zone, enum zone_stat_item it
 	atomic_fetch_add_explicit(&zone->vm_stat[item], delta, memory_order_relaxed);
 }
 
-static inline long node_page_state(const pg_data_t *pgdat, enum node_stat_item item)
-{
-	long x = atomic_load_explicit(&pgdat->vm_stat[item], memory_order_relaxed);
-
-	return x < 0 ? 0 : x;
-}
-
-static inline void mod_node_page_state(pg_data_t *pgdat, enum node_stat_item item, long delta)
-{
-	atomic_fetch_add_explicit(&pgdat->vm_stat[item], delta, memory_order_relaxed);
-}
+/* vmstat.c: a node counter, exact (the per-CPU differences added), and its update. */
+long node_page_state(const pg_data_t *pgdat, enum node_stat_item item);
+void mod_node_page_state(pg_data_t *pgdat, enum node_stat_item item, long delta);
 
 /* The nodes of this kmm instance. */
 extern pg_data_t *node_data[MAX_NUMNODES];

@@ -6,11 +6,17 @@
  *
  * A freed block that merges up to MAX_PAGE_ORDER bumps a pending count (zone->lock is
  * held then, so nothing else happens there). Once PAGE_REPORTING_CAPACITY blocks are
- * pending, the next lock-free point wakes the worker; it waits PAGE_REPORTING_DELAY so
+ * pending, the next lock-free point requests a report; it waits PAGE_REPORTING_DELAY so
  * that short-lived frees are not reported, then isolates unreported blocks one at a
  * time (taking them off the free lists, so nobody allocates them meanwhile), discards
  * their backing through the port with no lock held, and puts them back marked
  * PG_reported. A reported block that gets allocated loses the mark.
+ *
+ * The request is the kernel's three-state machine (__page_reporting_request()): idle,
+ * requested, active. Only the step from idle wakes the worker; every other request is
+ * one atomic load, so a program that frees large blocks in a loop does not wake the
+ * worker on each free, and a request made while a report runs is served by one more
+ * report after the delay.
  */
 #include "internal.h"
 
@@ -18,7 +24,14 @@
 #define PAGE_REPORTING_CAPACITY 32
 #define PAGE_REPORTING_DELAY_NS (2ULL * 1000 * 1000 * 1000)
 
+enum page_reporting_state {
+	PAGE_REPORTING_IDLE,
+	PAGE_REPORTING_REQUESTED,
+	PAGE_REPORTING_ACTIVE,
+};
+
 _Atomic int page_reporting_pending;
+static _Atomic int reporting_state; /* enum page_reporting_state */
 static _Atomic int reporting_enabled;
 static _Atomic bool reporting_stop;
 static struct wait_queue_head reporting_wait;
@@ -88,38 +101,61 @@ static void reporting_delay(void)
 	}
 }
 
+/* The report is done: idle again, unless a request came meanwhile (then report again). */
+static bool reporting_requested_again(void)
+{
+	int state = PAGE_REPORTING_ACTIVE;
+
+	return !atomic_compare_exchange_strong(&reporting_state, &state, PAGE_REPORTING_IDLE);
+}
+
 static void page_reporting_worker(void *arg)
 {
 	while (!atomic_load(&reporting_stop)) {
 		unsigned int seq = wait_prepare(&reporting_wait);
 
-		if (atomic_load(&page_reporting_pending) < PAGE_REPORTING_CAPACITY) {
+		if (atomic_load(&reporting_state) != PAGE_REPORTING_REQUESTED) {
 			wait_sleep(&reporting_wait, seq, 0);
 			continue;
 		}
 		wait_cancel(&reporting_wait);
-		reporting_delay();
-		if (!atomic_load(&reporting_stop))
+		do {
+			reporting_delay();
+			if (atomic_load(&reporting_stop))
+				return;
+			atomic_store(&reporting_state, PAGE_REPORTING_ACTIVE);
 			page_reporting_process();
+		} while (reporting_requested_again());
 	}
 }
 
-/* Started on first need, not at start-up: most programs never free a max-order block. */
-static void start_worker(void)
+/*
+ * Started on first need, not at start-up: most programs never free a max-order block.
+ * False if it cannot be started (the next request tries again).
+ */
+static bool start_worker(void)
 {
 	if (!atomic_exchange(&worker_started, true) &&
-	    port_thread_create(&reporting_thread, page_reporting_worker, NULL, "page_reporting"))
+	    port_thread_create(&reporting_thread, page_reporting_worker, NULL, "page_reporting")) {
 		atomic_store(&worker_started, false);
+		return false;
+	}
+	return true;
 }
 
+/* __page_reporting_request(): only a request that finds the worker idle wakes it. */
 void page_reporting_kick_slow(void)
 {
-	if (atomic_load(&page_reporting_pending) < PAGE_REPORTING_CAPACITY)
+	if (atomic_load(&page_reporting_pending) < PAGE_REPORTING_CAPACITY ||
+	    atomic_load_explicit(&reporting_state, memory_order_relaxed) ==
+		    PAGE_REPORTING_REQUESTED ||
+	    atomic_exchange(&reporting_state, PAGE_REPORTING_REQUESTED) != PAGE_REPORTING_IDLE)
 		return;
-	if (!atomic_load(&worker_started))
-		start_worker();
-	if (waitqueue_active(&reporting_wait))
-		wake_up_all(&reporting_wait);
+	if (!atomic_load(&worker_started) && !start_worker()) {
+		atomic_store(&reporting_state, PAGE_REPORTING_IDLE);
+		return;
+	}
+	wake_up_all(&reporting_wait);
 }
 
 void page_reporting_init(void)
@@ -131,5 +167,6 @@ void page_reporting_forget(void)
 {
 	reporting_thread = NULL;
 	atomic_store(&worker_started, false);
+	atomic_store(&reporting_state, PAGE_REPORTING_IDLE);
 	atomic_store(&reporting_wait.waiters, 0);
 }

@@ -335,6 +335,12 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  * counts every object not on slab->freelist, so objects - inuse == the length of
  * slab->freelist in every state; validate() checks exactly that.
  *
+ * Caches with sheaves (all but the debug and boot ones) are Linux 7.0's: their threads
+ * hold objects in sheaves, refilled by refill_objects() with whole freelists of
+ * node-partial slabs (off-list, not frozen, while it takes them) and new slabs, and
+ * flushed back through __slab_free(); they keep no cpu partial lists, and a cpu slab
+ * only where an allocation bypasses the sheaves (a node asked for, no sheaf to be had).
+ *
  * Debug caches (SLAB_DEBUG_FLAGS) keep no per-thread state at all: every allocation and
  * free goes through the node lists under list_lock, one object at a time, so that the
  * debug checks (alloc_debug_processing, free_debug_processing) see each.
@@ -415,10 +421,16 @@ static inline bool slab_no_cpu_cache(const struct kmem_cache *s)
 	return kmem_cache_debug(s) || s == &kmem_cache_node_cache;
 }
 
-/* CONFIG_SLUB_CPU_PARTIAL: debug caches keep no per-CPU partial slabs. */
+/*
+ * CONFIG_SLUB_CPU_PARTIAL: debug caches keep no per-CPU partial slabs, and neither do
+ * caches with sheaves - Linux 7.0 removed per-CPU partial slabs once every cache had
+ * sheaves: a slab that gets its first free object goes to its node's partial list,
+ * where any thread's sheaf refill finds it, instead of onto the freeing thread's own
+ * list, where a thread that only frees (a consumer) would hoard it.
+ */
 static inline bool kmem_cache_has_cpu_partial(const struct kmem_cache *s)
 {
-	return !slab_no_cpu_cache(s);
+	return !slab_no_cpu_cache(s) && !s->sheaf_capacity;
 }
 
 static inline struct kmem_cache_node *get_node(const struct kmem_cache *s, int node)
@@ -1818,7 +1830,7 @@ static struct slab *get_partial_node(struct kmem_cache *s, struct kmem_cache_nod
 		remove_partial(n, slab);
 		if (!partial) {
 			partial = slab;
-			if (!s->cpu_partial)
+			if (!kmem_cache_has_cpu_partial(s) || !s->cpu_partial)
 				break;
 		} else {
 			put_cpu_partial(s, c, slab, 0);
@@ -2234,8 +2246,14 @@ static __always_inline void slab_free_one(struct kmem_cache *s, struct slab *sla
 /* ---- bulk ------------------------------------------------------------------------------- */
 
 static void free_bulk_to_slabs(struct kmem_cache *s, size_t size, void **p);
+static unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp, unsigned int min,
+				   unsigned int max);
 
-/* All or nothing: @size objects into @p, or 0 with nothing allocated. */
+/*
+ * All or nothing: @size objects into @p, or 0 with nothing allocated. A cache with
+ * sheaves takes them from partial and new slabs in bulk (7.0's __kmem_cache_alloc_bulk);
+ * the others, through the thread's cpu slab.
+ */
 static int alloc_bulk_from_slabs(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
 	struct kmem_cache_cpu *c;
@@ -2243,6 +2261,12 @@ static int alloc_bulk_from_slabs(struct kmem_cache *s, gfp_t flags, size_t size,
 
 	if (!size)
 		return 0;
+	if (s->sheaf_capacity) {
+		i = refill_objects(s, p, flags, (unsigned int)size, (unsigned int)size);
+		if (unlikely(i < size))
+			goto error;
+		goto zero;
+	}
 	c = this_cpu_slab(s);
 	for (i = 0; i < size; i++) {
 		void *object = c->freelist;
@@ -2256,6 +2280,7 @@ static int alloc_bulk_from_slabs(struct kmem_cache *s, gfp_t flags, size_t size,
 		c->freelist = get_freepointer(s, object);
 		p[i] = object;
 	}
+zero:
 	if (unlikely(flags & __GFP_ZERO)) {
 		for (i = 0; i < size; i++)
 			memset(p[i], 0, s->object_size);
@@ -2340,6 +2365,208 @@ static void free_bulk_to_slabs(struct kmem_cache *s, size_t size, void **p)
 		if (df.slab)
 			do_slab_free(df.s, df.slab, df.freelist, df.tail, df.cnt, _RET_IP_);
 	}
+}
+
+/* ---- refilling in bulk: objects straight from partial and new slabs --------------------- */
+
+/*
+ * get_partial_node_bulk(): take slabs off @n's partial list until they hold at least
+ * @min free objects, stopping before @max would be overshot. The slabs, off every list
+ * and not frozen, go on @slabs; remote frees may still add to them meanwhile, so the
+ * caller may find more free objects than counted here.
+ */
+static bool get_partial_node_bulk(struct kmem_cache *s, struct kmem_cache_node *n, unsigned int min,
+				  unsigned int max, struct list_head *slabs)
+{
+	struct slab *slab, *slab2;
+	unsigned int total_free = 0;
+
+	/* Racy check: a wrong answer costs a new slab, or a look at an empty list. */
+	if (!n || !node_nr_partial(n))
+		return false;
+	spin_lock(&n->list_lock);
+	list_for_each_entry_safe(slab, slab2, &n->partial, slab_list) {
+		unsigned int slab_free;
+
+		slab_lock(slab);
+		slab_free = slab->objects - slab->inuse;
+		slab_unlock(slab);
+		/* we have min already and this one would take us past max */
+		if (total_free >= min && total_free + slab_free > max)
+			break;
+		remove_partial(n, slab);
+		list_add(&slab->slab_list, slabs);
+		total_free += slab_free;
+		if (total_free >= max)
+			break;
+	}
+	spin_unlock(&n->list_lock);
+	return total_free > 0;
+}
+
+/* get_freelist_nofreeze(): every free object of an off-list slab, leaving it full. */
+static void *get_freelist_nofreeze(struct kmem_cache *s, struct slab *slab)
+{
+	void *freelist;
+
+	slab_lock(slab);
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab_unlock(slab);
+	return freelist;
+}
+
+/*
+ * Up to @max objects of @freelist (all of @slab's free objects) into @p; the ones that do
+ * not fit go back to the slab as a detached freelist, which puts it on the partial list.
+ */
+static unsigned int take_from_freelist(struct kmem_cache *s, struct slab *slab, void *object,
+				       void **p, unsigned int max)
+{
+	unsigned int taken = 0;
+	void *head, *tail;
+	int cnt = 0;
+
+	while (object && taken < max) {
+		p[taken++] = object;
+		object = get_freepointer(s, object);
+	}
+	if (likely(!object))
+		return taken;
+	head = object;
+	do {
+		tail = object;
+		cnt++;
+		object = get_freepointer(s, object);
+	} while (object);
+	__slab_free(s, slab, head, tail, cnt, _RET_IP_);
+	return taken;
+}
+
+/* Slabs taken but not needed: back on the partial list, or freed if empty and enough. */
+static void putback_partial_slabs(struct kmem_cache *s, struct kmem_cache_node *n,
+				  struct list_head *slabs)
+{
+	struct slab *slab, *slab2;
+
+	spin_lock(&n->list_lock);
+	list_for_each_entry_safe(slab, slab2, slabs, slab_list) {
+		unsigned int inuse;
+
+		slab_lock(slab);
+		inuse = slab->inuse;
+		slab_unlock(slab);
+		if (unlikely(!inuse && n->nr_partial >= s->min_partial))
+			continue;
+		list_del(&slab->slab_list);
+		add_partial(n, slab, DEACTIVATE_TO_HEAD);
+	}
+	spin_unlock(&n->list_lock);
+	/* what is left is empty, and nobody can free into a slab with nothing allocated */
+	list_for_each_entry_safe(slab, slab2, slabs, slab_list) {
+		list_del(&slab->slab_list);
+		discard_slab(s, slab);
+	}
+}
+
+/* __refill_objects_node(): between @min and @max objects from @n's partial slabs. */
+static unsigned int refill_objects_node(struct kmem_cache *s, void **p, unsigned int min,
+					unsigned int max, struct kmem_cache_node *n)
+{
+	struct slab *slab, *slab2;
+	unsigned int refilled = 0;
+	LIST_HEAD(slabs);
+
+	if (!get_partial_node_bulk(s, n, min, max, &slabs))
+		return 0;
+	list_for_each_entry_safe(slab, slab2, &slabs, slab_list) {
+		list_del(&slab->slab_list);
+		refilled += take_from_freelist(s, slab, get_freelist_nofreeze(s, slab),
+					       p + refilled, max - refilled);
+		if (refilled >= max)
+			break;
+	}
+	if (unlikely(!list_empty(&slabs)))
+		putback_partial_slabs(s, n, &slabs);
+	return refilled;
+}
+
+/*
+ * __refill_objects_any(): other nodes' partial slabs, where they have more than they
+ * keep, nearest node first. As get_any_partial(), kmm always looks (no random
+ * remote_node_defrag_ratio skip), so that tests see the same answer every time.
+ */
+static unsigned int refill_objects_any(struct kmem_cache *s, void **p, gfp_t gfp, unsigned int min,
+				       unsigned int max, int skip)
+{
+	struct zonelist *zonelist = &NODE_DATA(numa_mem_id())->node_zonelists[ZONELIST_FALLBACK];
+	enum zone_type highest_zoneidx = gfp_zone(gfp);
+	unsigned int refilled = 0;
+
+	for (struct zoneref *z = zonelist->_zonerefs; z->zone && refilled < min; z++) {
+		int node = zone_to_nid(z->zone);
+		struct kmem_cache_node *n = get_node(s, node);
+
+		if (z->zone_idx > (int)highest_zoneidx || node == skip || !n ||
+		    node_nr_partial(n) <= s->min_partial)
+			continue;
+		refilled += refill_objects_node(s, p + refilled, min - refilled, max - refilled, n);
+	}
+	return refilled;
+}
+
+/*
+ * alloc_from_new_slab(): up to @count objects of a new slab, which joins the node's
+ * partial list if objects are left (it is on no list when all of them are taken).
+ */
+static unsigned int alloc_from_new_slab(struct kmem_cache *s, struct slab *slab, void **p,
+					unsigned int count)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	unsigned int allocated = 0;
+	void *object = slab->freelist;
+
+	while (object && allocated < count) {
+		p[allocated++] = object;
+		object = get_freepointer(s, object);
+	}
+	/* nobody else knows the slab yet: no lock needed until it is on the list */
+	slab->freelist = object;
+	slab->inuse = allocated;
+	inc_slabs_node(s, slab_nid(slab), slab->objects);
+	if (object) {
+		spin_lock(&n->list_lock);
+		add_partial(n, slab, DEACTIVATE_TO_HEAD);
+		spin_unlock(&n->list_lock);
+	}
+	return allocated;
+}
+
+/*
+ * refill_objects() (mm/slub.c, 7.0): at least @min and at most @max objects into @p for a
+ * cache with sheaves - whole freelists of the local node's partial slabs taken under one
+ * list_lock, then other nodes' partial slabs, then new slabs - without passing through a
+ * cpu slab. Fewer than @min only when no slab can be had.
+ */
+static unsigned int refill_objects(struct kmem_cache *s, void **p, gfp_t gfp, unsigned int min,
+				   unsigned int max)
+{
+	int local_node = numa_mem_id();
+	unsigned int refilled;
+
+	refilled = refill_objects_node(s, p, min, max, get_node(s, local_node));
+	if (refilled < min && nr_online_nodes > 1)
+		refilled += refill_objects_any(s, p + refilled, gfp, min - refilled, max - refilled,
+					       local_node);
+	while (refilled < min) {
+		struct slab *slab = new_slab(s, gfp, local_node);
+
+		if (unlikely(!slab))
+			break;
+		refilled += alloc_from_new_slab(s, slab, p + refilled, max - refilled);
+	}
+	return refilled;
 }
 
 /* ---- sheaves ------------------------------------------------------------------------------ */
@@ -2433,30 +2660,6 @@ static void free_empty_sheaf(struct slab_sheaf *sheaf)
 	do_slab_free(slab->slab_cache, slab, sheaf, sheaf, 1, _RET_IP_);
 }
 
-/* Fill @sheaf from the slabs; all or nothing, as __kmem_cache_alloc_bulk(). */
-static int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
-{
-	unsigned int to_fill = sheaf->capacity - sheaf->size;
-
-	if (!to_fill)
-		return 0;
-	if (!alloc_bulk_from_slabs(s, gfp & ~__GFP_ZERO, to_fill, &sheaf->objects[sheaf->size]))
-		return -ENOMEM;
-	sheaf->size += to_fill;
-	return 0;
-}
-
-static struct slab_sheaf *alloc_full_sheaf(struct kmem_cache *s, gfp_t gfp)
-{
-	struct slab_sheaf *sheaf = alloc_empty_sheaf(s, gfp);
-
-	if (sheaf && refill_sheaf(s, sheaf, gfp)) {
-		free_empty_sheaf(sheaf);
-		return NULL;
-	}
-	return sheaf;
-}
-
 /* sheaf_flush_unused(): every object of a sheaf nobody uses back to the slabs. */
 static void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 {
@@ -2464,6 +2667,39 @@ static void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 		return;
 	free_bulk_to_slabs(s, sheaf->size, sheaf->objects);
 	sheaf->size = 0;
+}
+
+/*
+ * Fill @sheaf from the slabs (refill_objects()); -ENOMEM if it could not be filled, with
+ * what was found left in it.
+ */
+static int refill_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf, gfp_t gfp)
+{
+	unsigned int to_fill = sheaf->capacity - sheaf->size;
+
+	if (!to_fill)
+		return 0;
+	sheaf->size += refill_objects(s, &sheaf->objects[sheaf->size], gfp & ~__GFP_ZERO, to_fill,
+				      to_fill);
+	return sheaf->size < sheaf->capacity ? -ENOMEM : 0;
+}
+
+/* A sheaf whose refill failed: its objects back to the slabs, the sheaf freed. */
+static void discard_sheaf(struct kmem_cache *s, struct slab_sheaf *sheaf)
+{
+	sheaf_flush_unused(s, sheaf);
+	free_empty_sheaf(sheaf);
+}
+
+static struct slab_sheaf *alloc_full_sheaf(struct kmem_cache *s, gfp_t gfp)
+{
+	struct slab_sheaf *sheaf = alloc_empty_sheaf(s, gfp);
+
+	if (sheaf && refill_sheaf(s, sheaf, gfp)) {
+		discard_sheaf(s, sheaf);
+		return NULL;
+	}
+	return sheaf;
 }
 
 /* The main sheaf behind the window, with its size brought up to date. */
@@ -2499,15 +2735,31 @@ static bool pcs_ensure_main(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_
 	return true;
 }
 
+/*
+ * A barn's counts change under its lock and are also read without it, as the kernel's
+ * data_race() checks: a barn with nothing to give is not worth the lock. Relaxed atomics.
+ */
+static inline unsigned int barn_count(const unsigned int *nr)
+{
+	return __atomic_load_n(nr, __ATOMIC_RELAXED);
+}
+
+static inline void barn_count_add(unsigned int *nr, int delta)
+{
+	__atomic_store_n(nr, *nr + (unsigned int)delta, __ATOMIC_RELAXED);
+}
+
 static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
 {
 	struct slab_sheaf *empty = NULL;
 
+	if (!barn_count(&barn->nr_empty))
+		return NULL;
 	spin_lock(&barn->lock);
-	if (barn->nr_empty) {
+	if (likely(barn->nr_empty)) {
 		empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&empty->barn_list);
-		barn->nr_empty--;
+		barn_count_add(&barn->nr_empty, -1);
 	}
 	spin_unlock(&barn->lock);
 	return empty;
@@ -2517,7 +2769,7 @@ static void barn_put_empty_sheaf(struct node_barn *barn, struct slab_sheaf *shea
 {
 	spin_lock(&barn->lock);
 	list_add(&sheaf->barn_list, &barn->sheaves_empty);
-	barn->nr_empty++;
+	barn_count_add(&barn->nr_empty, 1);
 	spin_unlock(&barn->lock);
 }
 
@@ -2525,7 +2777,7 @@ static void barn_put_full_sheaf(struct node_barn *barn, struct slab_sheaf *sheaf
 {
 	spin_lock(&barn->lock);
 	list_add(&sheaf->barn_list, &barn->sheaves_full);
-	barn->nr_full++;
+	barn_count_add(&barn->nr_full, 1);
 	spin_unlock(&barn->lock);
 }
 
@@ -2534,35 +2786,43 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn, struc
 {
 	struct slab_sheaf *full = NULL;
 
+	if (!barn_count(&barn->nr_full))
+		return NULL;
 	spin_lock(&barn->lock);
-	if (barn->nr_full) {
+	if (likely(barn->nr_full)) {
 		full = list_first_entry(&barn->sheaves_full, struct slab_sheaf, barn_list);
 		list_del(&full->barn_list);
 		list_add(&empty->barn_list, &barn->sheaves_empty);
-		barn->nr_full--;
-		barn->nr_empty++;
+		barn_count_add(&barn->nr_full, -1);
+		barn_count_add(&barn->nr_empty, 1);
 	}
 	spin_unlock(&barn->lock);
 	return full;
 }
 
-/* An empty sheaf for the full one: 0, or -E2BIG if the barn has enough full ones, or -ENOMEM. */
+/*
+ * An empty sheaf for the full one: 0, or -E2BIG if the barn has enough full ones (checked
+ * without the lock only, as the kernel: a sheaf more or less there is no harm), or
+ * -ENOMEM if it has no empty one.
+ */
 static int barn_replace_full_sheaf(struct node_barn *barn, struct slab_sheaf *full,
 				   struct slab_sheaf **empty)
 {
 	int err = 0;
 
+	if (barn_count(&barn->nr_full) >= MAX_FULL_SHEAVES)
+		return -E2BIG;
+	if (!barn_count(&barn->nr_empty))
+		return -ENOMEM;
 	spin_lock(&barn->lock);
-	if (barn->nr_full >= MAX_FULL_SHEAVES) {
-		err = -E2BIG;
-	} else if (!barn->nr_empty) {
-		err = -ENOMEM;
-	} else {
+	if (likely(barn->nr_empty)) {
 		*empty = list_first_entry(&barn->sheaves_empty, struct slab_sheaf, barn_list);
 		list_del(&(*empty)->barn_list);
 		list_add(&full->barn_list, &barn->sheaves_full);
-		barn->nr_empty--;
-		barn->nr_full++;
+		barn_count_add(&barn->nr_empty, -1);
+		barn_count_add(&barn->nr_full, 1);
+	} else {
+		err = -ENOMEM;
 	}
 	spin_unlock(&barn->lock);
 	return err;
@@ -2587,8 +2847,8 @@ static void barn_shrink(struct kmem_cache *s, struct node_barn *barn)
 	spin_lock(&barn->lock);
 	list_splice_init(&barn->sheaves_full, &full);
 	list_splice_init(&barn->sheaves_empty, &empty);
-	barn->nr_full = 0;
-	barn->nr_empty = 0;
+	barn_count_add(&barn->nr_full, -(int)barn->nr_full);
+	barn_count_add(&barn->nr_empty, -(int)barn->nr_empty);
 	spin_unlock(&barn->lock);
 
 	list_for_each_entry_safe(sheaf, next, &full, barn_list) {
@@ -2631,7 +2891,7 @@ static bool pcs_replace_empty_main(struct kmem_cache *s, struct kmem_cache_cpu *
 	if (empty) {
 		full = empty;
 		if (refill_sheaf(s, empty, gfp)) {
-			free_empty_sheaf(empty); /* very low on memory: not worth the barn */
+			discard_sheaf(s, empty); /* very low on memory: not worth the barn */
 			full = NULL;
 		}
 	} else {

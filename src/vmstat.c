@@ -23,6 +23,93 @@
  */
 #include "internal.h"
 
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
+
+/* ---- node counters ------------------------------------------------------------------ */
+
+/*
+ * Node counters are updated as the kernel's mod_node_state() does: each CPU adds to a
+ * difference of its own and folds it into the node's counter only when it passes the
+ * node's stat_threshold, so that CPUs allocating slabs and large kmalloc blocks in
+ * parallel do not fight over one counter's cache line on every operation. In kmm two
+ * threads can share a CPU number, so the difference is itself an atomic. Readers add
+ * the differences: node_page_state() stays exact, where the kernel's may lag.
+ */
+static inline bool vmstat_item_in_bytes(enum node_stat_item item)
+{
+	return item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B;
+}
+
+/* The threshold in the item's own unit: the *_B items count bytes, the node's pages. */
+static inline long node_stat_threshold(const pg_data_t *pgdat, enum node_stat_item item)
+{
+	return vmstat_item_in_bytes(item) ? pgdat->stat_threshold << PAGE_SHIFT :
+					    pgdat->stat_threshold;
+}
+
+void mod_node_page_state(pg_data_t *pgdat, enum node_stat_item item, long delta)
+{
+	struct per_cpu_nodestat *pcp = pgdat->per_cpu_nodestats;
+	atomic_long *diff;
+	long x;
+
+	if (unlikely(!pcp)) {
+		atomic_fetch_add_explicit(&pgdat->vm_stat[item], delta, memory_order_relaxed);
+		return;
+	}
+	diff = &pcp[smp_processor_id()].vm_node_stat_diff[item];
+	x = atomic_fetch_add_explicit(diff, delta, memory_order_relaxed) + delta;
+	if (unlikely(x > node_stat_threshold(pgdat, item) ||
+		     x < -node_stat_threshold(pgdat, item))) {
+		x = atomic_exchange_explicit(diff, 0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&pgdat->vm_stat[item], x, memory_order_relaxed);
+	}
+}
+
+long node_page_state(const pg_data_t *pgdat, enum node_stat_item item)
+{
+	long x = atomic_load_explicit(&pgdat->vm_stat[item], memory_order_relaxed);
+
+	if (pgdat->per_cpu_nodestats)
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+			x += atomic_load_explicit(
+				&pgdat->per_cpu_nodestats[cpu].vm_node_stat_diff[item],
+				memory_order_relaxed);
+	return x < 0 ? 0 : x;
+}
+
+static int fls(unsigned int x)
+{
+	return x ? 32 - __builtin_clz(x) : 0;
+}
+
+/*
+ * The per-CPU drift the kernel allows for @pages of memory (calculate_normal_threshold:
+ * it grows with the log of the CPU count and of the size in 128 MiB units, up to 125).
+ * kmm's node counters use it; its zone counters are exact atomics with no per-CPU
+ * drift, and zoneinfo shows what the kernel would use for the zone.
+ */
+static int calculate_normal_threshold(unsigned long pages)
+{
+	unsigned int mem = (unsigned int)(pages >> (27 - PAGE_SHIFT));
+	int threshold = 2 * fls(nr_cpu_ids) * (1 + fls(mem));
+
+	return min(125, threshold);
+}
+
+int node_stat_init(pg_data_t *pgdat)
+{
+	struct per_cpu_nodestat *pcp = port_metadata_alloc(sizeof(*pcp) * nr_cpu_ids);
+
+	if (!pcp)
+		return -ENOMEM;
+	pgdat->stat_threshold = calculate_normal_threshold(pgdat->node_present_pages);
+	pgdat->per_cpu_nodestats = pcp;
+	return 0;
+}
+
 /* ---- event counters --------------------------------------------------------------- */
 
 static atomic_long vm_events_global[NR_VM_EVENT_ITEMS];
@@ -665,25 +752,6 @@ static bool is_zone_first_populated(pg_data_t *pgdat, struct zone *zone)
 	return false;
 }
 
-static int fls(unsigned int x)
-{
-	return x ? 32 - __builtin_clz(x) : 0;
-}
-
-/*
- * The per-CPU vmstat drift the kernel allows for this zone (calculate_normal_threshold:
- * it grows with the log of the CPU count and of the zone's size in 128 MiB units).
- * kmm's zone counters are exact atomics with no per-CPU drift; the figure shows what
- * the kernel would use for a zone of this size on this many CPUs.
- */
-static int calculate_normal_threshold(const struct zone *zone)
-{
-	unsigned int mem = (unsigned int)(zone_managed_pages(zone) >> (27 - PAGE_SHIFT));
-	int threshold = 2 * fls(nr_cpu_ids) * (1 + fls(mem));
-
-	return min(125, threshold);
-}
-
 static void zoneinfo_show_node_stats(struct seq_file *m, pg_data_t *pgdat)
 {
 	seq_printf(m, "\n  per-node stats");
@@ -694,7 +762,7 @@ static void zoneinfo_show_node_stats(struct seq_file *m, pg_data_t *pgdat)
 
 static void zoneinfo_show_pagesets(struct seq_file *m, struct zone *zone)
 {
-	int threshold = calculate_normal_threshold(zone);
+	int threshold = calculate_normal_threshold(zone_managed_pages(zone));
 
 	seq_printf(m, "\n  pagesets");
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {

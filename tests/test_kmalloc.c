@@ -1312,6 +1312,58 @@ TEST(four_threads_kmalloc_and_free_each_others_objects)
 	CHECK_EQ(kmm_slab_validate(NULL), 0);
 }
 
+/*
+ * Large kmalloc is counted in the node's SUnreclaim through per-CPU differences that
+ * are folded into the node's counter past a threshold (the kernel's vmstat): meminfo,
+ * which adds the differences, stays exact while threads on different CPUs hold blocks
+ * (differences below the threshold) and after they have churned many (folded ones).
+ */
+enum { VM_THREADS = 2, VM_HELD = 3, VM_CHURN = 2000 };
+#define VM_BLOCK (4 * PAGE_SIZE)
+
+static void *vmstat_holder(void *arg)
+{
+	_Atomic int *stage = arg;
+	void *held[VM_HELD];
+	int err = 0;
+
+	kmm_set_cpu(atomic_fetch_add(&stage[1], 1));
+	for (int i = 0; i < VM_HELD; i++)
+		err += !(held[i] = kmalloc(VM_BLOCK, GFP_KERNEL));
+	atomic_fetch_add(&stage[0], 1);
+	while (atomic_load(&stage[0]) < VM_THREADS + 1) /* the main thread reads meminfo */
+		;
+	for (int i = 0; i < VM_CHURN; i++) {
+		void *p = kmalloc(VM_BLOCK, GFP_KERNEL);
+
+		err += !p;
+		kfree(p);
+	}
+	for (int i = 0; i < VM_HELD; i++)
+		kfree(held[i]);
+	return (void *)(intptr_t)err;
+}
+
+TEST(slab_counters_stay_exact_with_per_cpu_differences)
+{
+	_Atomic int stage[2] = { 0, 0 };
+	pthread_t threads[VM_THREADS];
+	unsigned long u0 = meminfo_kb("SUnreclaim");
+	void *err;
+
+	for (int i = 0; i < VM_THREADS; i++)
+		REQUIRE(pthread_create(&threads[i], NULL, vmstat_holder, stage) == 0);
+	while (atomic_load(&stage[0]) < VM_THREADS)
+		;
+	CHECK_EQ(meminfo_kb("SUnreclaim"), u0 + VM_THREADS * VM_HELD * VM_BLOCK / 1024);
+	atomic_fetch_add(&stage[0], 1);
+	for (int i = 0; i < VM_THREADS; i++) {
+		pthread_join(threads[i], &err);
+		CHECK_EQ((intptr_t)err, 0);
+	}
+	CHECK_EQ(meminfo_kb("SUnreclaim"), u0);
+}
+
 int main(void)
 {
 	const char *first = getenv("KMM_TEST_FIRST_CALL");

@@ -122,6 +122,67 @@ TEST(the_worker_reports_on_its_own_after_enough_frees)
 	CHECK(touched - now >= (long long)NR_BLOCKS * (4 << 20));
 }
 
+/* Voluntary context switches of the thread named @comm, or -1 if there is none. */
+static long thread_voluntary_switches(const char *comm)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long switches = -1;
+
+	while (d && (e = readdir(d))) {
+		char path[300], line[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) || strncmp(line, comm, strlen(comm))) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &switches) == 1)
+				break;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return switches;
+}
+
+/*
+ * Once a report is requested, more max-order frees only add to it: the worker, waiting
+ * out PAGE_REPORTING_DELAY, is not woken by each of them (a program that frees large
+ * blocks in a loop would otherwise pay a wake-up and a context switch per free).
+ */
+TEST(frees_during_the_delay_do_not_wake_the_worker_each_time)
+{
+	enum { FREES = 2000 };
+	long before, after;
+
+	kmm_page_reporting_flush();
+	touch_blocks();
+	free_blocks(); /* requests a report: the worker starts its delay */
+	usleep(100 * 1000);
+	before = thread_voluntary_switches("page_reporting");
+	REQUIRE(before >= 0);
+	for (int i = 0; i < FREES; i++) {
+		struct page *page = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
+
+		REQUIRE(page != NULL);
+		__free_pages(page, MAX_PAGE_ORDER);
+	}
+	after = thread_voluntary_switches("page_reporting");
+	/* a report or two may fall in the window, never one wake-up per free */
+	CHECK(after - before < 20);
+	kmm_page_reporting_flush();
+}
+
 int main(void)
 {
 	return kmm_test_main();

@@ -195,7 +195,10 @@ void kasan_slab_free_slow(struct kmem_cache *s, void *object)
 	span = object_span(s, object);
 	if (slab_want_init_on_free(s)) {
 		open_object(s, object, span); /* the red zone past orig_size too */
-		memset(object, 0, span);
+		if (s && slab_ops->init_on_free)
+			slab_ops->init_on_free(s, object);
+		else
+			memset(object, 0, span);
 	}
 	if (kasan_tracks(s, object))
 		port_mem_object_free(object, checker_span(s, span));

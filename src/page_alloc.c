@@ -112,14 +112,20 @@ static inline unsigned long pageblock_index(const struct zone *zone, unsigned lo
 	return (pfn - (zone->zone_start_pfn & ~(pageblock_nr_pages - 1))) >> pageblock_order;
 }
 
+/*
+ * A pageblock's type changes under zone->lock, and the free path reads it without the
+ * lock to pick a per-CPU list (checked again under the lock when the page reaches the
+ * buddy lists): relaxed atomics, as the kernel's READ_ONCE and cmpxchg of the bitmap.
+ */
 static inline int get_pfnblock_migratetype(const struct zone *zone, unsigned long pfn)
 {
-	return READ_ONCE(zone->pageblock_mt[pageblock_index(zone, pfn)]);
+	return __atomic_load_n(&zone->pageblock_mt[pageblock_index(zone, pfn)], __ATOMIC_RELAXED);
 }
 
 static inline void set_pageblock_migratetype(struct zone *zone, unsigned long pfn, int mt)
 {
-	WRITE_ONCE(zone->pageblock_mt[pageblock_index(zone, pfn)], (unsigned char)mt);
+	__atomic_store_n(&zone->pageblock_mt[pageblock_index(zone, pfn)], (unsigned char)mt,
+			 __ATOMIC_RELAXED);
 }
 
 static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
@@ -377,6 +383,16 @@ static unsigned long move_freepages_block(struct zone *zone, unsigned long start
 	return moved;
 }
 
+/* Set the type of the pageblocks of a block of @order >= pageblock_order (zone->lock held). */
+static void change_pageblock_range(struct zone *zone, unsigned long pfn, unsigned int order,
+				   int migratetype)
+{
+	unsigned long nr_pageblocks = 1UL << (order - pageblock_order);
+
+	for (unsigned long i = 0; i < nr_pageblocks; i++)
+		set_pageblock_migratetype(zone, pfn + i * pageblock_nr_pages, migratetype);
+}
+
 /*
  * Take over the pageblock of @page for @start_mt if at least half of it is free or
  * already used compatibly, as try_to_claim_block(); then allocate from it.
@@ -390,11 +406,8 @@ static struct page *try_to_claim_block(struct zone *zone, struct page *page,
 	unsigned long free_pages;
 
 	if (current_order >= pageblock_order) {
-		unsigned long nr = 1UL << (current_order - pageblock_order);
-
 		del_page_from_free_list(page, zone, current_order, block_mt);
-		for (unsigned long i = 0; i < nr; i++)
-			set_pageblock_migratetype(zone, pfn + i * pageblock_nr_pages, start_mt);
+		change_pageblock_range(zone, pfn, current_order, start_mt);
 		account_freepages(zone, 1L << current_order, start_mt);
 		__add_to_free_list(page, zone, current_order, start_mt, false);
 		set_buddy_order(page, current_order);
@@ -475,28 +488,57 @@ static struct page *__rmqueue(struct zone *zone, unsigned int order, int migrate
 /* ---- high-order atomic reserve ---------------------------------------------------------- */
 
 /*
- * A failed-then-successful high-order atomic allocation reserves its pageblock for such
- * allocations, up to 1% of the zone (plus one block), so that bursts of them succeed.
+ * A high-order allocation that may not block and had to go below the low watermark
+ * reserves its pageblock (MIGRATE_HIGHATOMIC) so that a burst of such allocations finds
+ * blocks of its order. The reserve is about 1% of the zone in whole pageblocks; a zone
+ * whose 1% is less than a pageblock keeps none. Reclaim gives blocks back before an
+ * allocation fails (unreserve_highatomic_pageblock()).
+ *
+ * The reserve's size and the pageblocks' types change under zone->lock only. The size is
+ * also read without the lock, to skip the lock when nothing can change: race-prone but
+ * harmless, as the kernel says, because it is checked again under the lock.
  */
+static inline data_racy unsigned long highatomic_reserved_racy(const struct zone *zone)
+{
+	return READ_ONCE(zone->nr_reserved_highatomic);
+}
+
 static void reserve_highatomic_pageblock(struct page *page, unsigned int order, struct zone *zone)
 {
-	unsigned long max_managed = ALIGN(zone_managed_pages(zone) / 100, pageblock_nr_pages);
+	unsigned long managed = zone_managed_pages(zone) / 100;
 	unsigned long pfn = page_to_pfn(page) & ~(pageblock_nr_pages - 1);
+	unsigned long max_managed;
 	int mt;
 
-	if (zone->nr_reserved_highatomic >= max_managed)
+	if (managed < pageblock_nr_pages)
+		return;
+	max_managed = ALIGN(managed, pageblock_nr_pages);
+	if (highatomic_reserved_racy(zone) >= max_managed)
 		return;
 	spin_lock(&zone->lock);
+	/* Recheck the limit under the lock: another CPU may have reserved meanwhile. */
+	if (zone->nr_reserved_highatomic >= max_managed)
+		goto out_unlock;
+	/* Only ordinary pageblocks (those that merge with others), each reserved once. */
 	mt = get_pfnblock_migratetype(zone, pfn);
-	if (zone->nr_reserved_highatomic < max_managed && mt < MIGRATE_PCPTYPES &&
-	    order < pageblock_order) {
-		zone->nr_reserved_highatomic += pageblock_nr_pages;
+	if (mt >= MIGRATE_PCPTYPES)
+		goto out_unlock;
+	if (order < pageblock_order) {
 		move_freepages_block(zone, pfn, mt, MIGRATE_HIGHATOMIC);
+		zone->nr_reserved_highatomic += pageblock_nr_pages;
+	} else {
+		/* the block is in use, so no free page lies in it: only the types change */
+		change_pageblock_range(zone, pfn, order, MIGRATE_HIGHATOMIC);
+		zone->nr_reserved_highatomic += 1UL << order;
 	}
+out_unlock:
 	spin_unlock(&zone->lock);
 }
 
-/* Give reserved blocks back when an allocation is about to fail; true if one was. */
+/*
+ * Used when an allocation is about to fail: give a reserved pageblock back to the
+ * caller's migratetype (keeping one per zone unless @force). True if one was.
+ */
 static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool force)
 {
 	for (struct zoneref *z = ac->preferred_zoneref; z->zone; z++) {
@@ -504,20 +546,34 @@ static bool unreserve_highatomic_pageblock(const struct alloc_context *ac, bool 
 
 		if (z->zone_idx > (int)ac->highest_zoneidx)
 			continue;
-		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages)
+		if (!force && highatomic_reserved_racy(zone) <= pageblock_nr_pages)
 			continue;
 		spin_lock(&zone->lock);
-		for (int order = 0; order < NR_PAGE_ORDERS; order++) {
+		for (unsigned int order = 0; order < NR_PAGE_ORDERS; order++) {
 			struct page *page = get_page_from_free_area(&zone->free_area[order],
 								    MIGRATE_HIGHATOMIC);
-			unsigned long pfn;
+			unsigned long pfn, size;
 
 			if (!page)
 				continue;
 			pfn = page_to_pfn(page) & ~(pageblock_nr_pages - 1);
-			zone->nr_reserved_highatomic -=
-				min(pageblock_nr_pages, zone->nr_reserved_highatomic);
-			move_freepages_block(zone, pfn, MIGRATE_HIGHATOMIC, ac->migratetype);
+			size = max(pageblock_nr_pages, 1UL << order);
+			/* a free high-atomic page means its block was counted in the reserve */
+			if (WARN_ON_ONCE(size > zone->nr_reserved_highatomic))
+				size = zone->nr_reserved_highatomic;
+			zone->nr_reserved_highatomic -= size;
+			/*
+			 * The block goes to the caller's type directly, not through the stealing
+			 * heuristics: the caller needs the pages now.
+			 */
+			if (order < pageblock_order) {
+				move_freepages_block(zone, pfn, MIGRATE_HIGHATOMIC,
+						     ac->migratetype);
+			} else {
+				move_to_free_list(page, zone, order, MIGRATE_HIGHATOMIC,
+						  ac->migratetype);
+				change_pageblock_range(zone, pfn, order, ac->migratetype);
+			}
 			spin_unlock(&zone->lock);
 			return true;
 		}
@@ -1104,10 +1160,11 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp_mask, unsigned int order)
 	alloc_flags |= gfp_mask & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);
 	if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
 		/* Not allowed to block: may dig a little deeper, unless told not to. */
-		if (!(gfp_mask & __GFP_NOMEMALLOC))
+		if (!(gfp_mask & __GFP_NOMEMALLOC)) {
 			alloc_flags |= ALLOC_NON_BLOCK;
-		if (order > 0)
-			alloc_flags |= ALLOC_HIGHATOMIC;
+			if (order > 0)
+				alloc_flags |= ALLOC_HIGHATOMIC;
+		}
 		alloc_flags &= ~ALLOC_CPUSET;
 	}
 	return alloc_flags;
@@ -1250,7 +1307,7 @@ static void show_free_areas(void)
 			min_wmark_pages(zone) << (PAGE_SHIFT - 10),
 			low_wmark_pages(zone) << (PAGE_SHIFT - 10),
 			high_wmark_pages(zone) << (PAGE_SHIFT - 10),
-			zone->nr_reserved_highatomic << (PAGE_SHIFT - 10),
+			highatomic_reserved_racy(zone) << (PAGE_SHIFT - 10),
 			zone->present_pages << (PAGE_SHIFT - 10),
 			zone_managed_pages(zone) << (PAGE_SHIFT - 10));
 		/* the counts under zone->lock, printed after, as the kernel's */
@@ -1850,6 +1907,40 @@ void pcp_for_each_block(struct zone *zone,
 	}
 }
 
+/* A free block lies on the list of its pageblocks' type (one or more pageblocks). */
+static int check_block_type_locked(struct zone *zone, unsigned long pfn, unsigned int order, int mt)
+{
+	unsigned long end = pfn + (1UL << order);
+
+	for (unsigned long p = pfn & ~(pageblock_nr_pages - 1); p < end; p += pageblock_nr_pages) {
+		int block_mt = get_pfnblock_migratetype(zone, p);
+
+		if (block_mt != mt) {
+			pr_err("kmm: zone %s: block at pfn %#lx order %u on the %s list lies in "
+			       "a pageblock of type %s\n",
+			       zone->name, pfn, order, migratetype_names[mt],
+			       migratetype_names[block_mt]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The high-atomic reserve counts exactly the MIGRATE_HIGHATOMIC pageblocks. */
+static int check_highatomic_reserve_locked(struct zone *zone)
+{
+	unsigned long pfn = zone->zone_start_pfn & ~(pageblock_nr_pages - 1), reserved = 0;
+
+	for (; pfn < zone_end_pfn(zone); pfn += pageblock_nr_pages)
+		if (get_pfnblock_migratetype(zone, pfn) == MIGRATE_HIGHATOMIC)
+			reserved += pageblock_nr_pages;
+	if (reserved == zone->nr_reserved_highatomic)
+		return 0;
+	pr_err("kmm: zone %s: %lu pages in high-atomic pageblocks, reserve counts %lu\n",
+	       zone->name, reserved, zone->nr_reserved_highatomic);
+	return 1;
+}
+
 static int check_zone_locked(struct zone *zone)
 {
 	int problems = 0;
@@ -1891,6 +1982,7 @@ static int check_zone_locked(struct zone *zone)
 					       zone->name, pfn, order);
 					problems++;
 				}
+				problems += check_block_type_locked(zone, pfn, order, mt);
 				if ((int)page_zonenum(page) != zone->zone_idx) {
 					pr_err("kmm: zone %s: block at pfn %#lx is marked for zone "
 					       "%d\n",
@@ -1915,7 +2007,7 @@ static int check_zone_locked(struct zone *zone)
 		       zone->name, highatomic, zone->nr_free_highatomic);
 		problems++;
 	}
-	return problems;
+	return problems + check_highatomic_reserve_locked(zone);
 }
 
 int kmm_check_page_alloc(void)

@@ -306,6 +306,12 @@ struct slab_ops {
 	void (*print_tracking)(struct kmem_cache *s, void *obj);
 	/* Is @obj the start of an object of @slab? (the back-ends' own checks, and tests) */
 	bool (*obj_valid)(struct kmem_cache *s, struct slab *slab, const void *obj);
+	/*
+	 * init_on_free: clear @obj of @s before it is freed, as the back-end's free hook
+	 * does, leaving what its debug checks still read. Optional: the object's bytes
+	 * (object_size) are cleared otherwise.
+	 */
+	void (*init_on_free)(struct kmem_cache *s, void *obj);
 };
 
 extern const struct slab_ops slub_ops;

@@ -793,6 +793,23 @@ static size_t slab_zero_size(const struct kmem_cache *s, size_t orig_size)
 	return cache_debug_orig_size(s) ? orig_size : s->object_size;
 }
 
+/*
+ * init_on_free, as slab_free_hook() clears an object: the bytes asked for and the
+ * metadata after the object (tracks, orig_size, padding), but neither red zone, nor a
+ * kmalloc object's red zone past its request; orig_size is put back, or that red zone
+ * would read as overwritten. The free's own checks run after this.
+ */
+static void slub_init_on_free(struct kmem_cache *s, void *object)
+{
+	unsigned long orig_size = get_orig_size(s, object);
+	unsigned int inuse = get_info_end(s);
+	unsigned int rsize = (s->flags & SLAB_RED_ZONE) ? s->red_left_pad : 0;
+
+	memset(object, 0, orig_size);
+	memset((char *)object + inuse, 0, s->size - inuse - rsize);
+	set_orig_size(s, object, orig_size);
+}
+
 static struct track *get_track(struct kmem_cache *s, void *object, enum track_item alloc)
 {
 	return (struct track *)((char *)object + get_info_end(s)) + alloc;
@@ -3829,4 +3846,5 @@ const struct slab_ops slub_ops = {
 	.fork_child = slub_fork_done,
 	.print_tracking = print_tracking,
 	.obj_valid = slub_obj_valid,
+	.init_on_free = slub_init_on_free,
 };

@@ -165,9 +165,15 @@ static void stash_add(void *object)
 		kmem_cache_free(reclaim_cache, object);
 }
 
+/* Under the lock: threads add to the stash while reclaim counts it. */
 static unsigned long stash_count(struct shrinker *sh, struct shrink_control *sc)
 {
-	return READ_ONCE(stash.nr);
+	unsigned long nr;
+
+	spin_lock(&stash.lock);
+	nr = stash.nr;
+	spin_unlock(&stash.lock);
+	return nr;
 }
 
 static unsigned long stash_scan(struct shrinker *sh, struct shrink_control *sc)
@@ -245,9 +251,10 @@ TEST(mixed_operations_under_memory_pressure)
 		pthread_join(threads[i], NULL);
 	for (int i = 0; i < NR_TRANSFER; i++)
 		free_object(atomic_exchange(&transfer[i], NULL));
+	/* kswapd may still be counting the stash: unregister first, then empty it */
+	shrinker_free(shrinker);
 	while (stash.nr)
 		kmem_cache_free(reclaim_cache, stash.objects[--stash.nr]);
-	shrinker_free(shrinker);
 
 	printf("allocation failures %ld, shrinker freed %ld\n", atomic_load(&failures),
 	       atomic_load(&shrunk));

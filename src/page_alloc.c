@@ -1863,7 +1863,6 @@ static void list_deferred_block(struct zone *zone)
 int page_alloc_init_late(void)
 {
 	struct zone *zone;
-	int nid;
 
 	if (kmm_cfg.layout && !strcmp(kmm_cfg.layout, "x86_32"))
 		zone_dma32_remap = ZONE_NORMAL;
@@ -1871,8 +1870,7 @@ int page_alloc_init_late(void)
 	for_each_populated_zone(zone)
 		zone_set_pageset_high_and_batch(zone);
 	page_reporting_init();
-	for_each_online_node(nid)
-		kswapd_run(nid);
+	/* kswapd: started by its first wake-up (vmscan.c) */
 	return 0;
 }
 

@@ -20,8 +20,12 @@ unsigned int nr_cpu_ids = 1;
 _Atomic int kmm_initialised;
 static spinlock_t init_lock = SPIN_LOCK_UNLOCKED;
 static bool init_in_progress;
-/* The thread bringing kmm up: its own allocations during start-up must not wait for it. */
-static _Atomic int init_owner;
+/*
+ * Set in the thread bringing kmm up: its own allocations during start-up must not wait
+ * for it (a thread-local flag, not a thread id: asking the host for one is a system call
+ * per allocation of the bring-up).
+ */
+static port_thread_local bool init_owner;
 
 unsigned long long memparse(const char *s, const char **end)
 {
@@ -325,9 +329,9 @@ int kmm_init(const struct kmm_config *config)
 		init_in_progress = true;
 		kmm_cfg = c;
 		nr_cpu_ids = c.nr_cpus;
-		atomic_store(&init_owner, port_task_id());
+		init_owner = true;
 		err = kmm_bring_up();
-		atomic_store(&init_owner, 0);
+		init_owner = false;
 		init_in_progress = err == 0;
 	}
 	spin_unlock(&init_lock);
@@ -338,7 +342,7 @@ void kmm_init_slow(void)
 {
 	int err;
 
-	if (atomic_load(&init_owner) == port_task_id())
+	if (init_owner)
 		return;
 	err = kmm_init(NULL);
 

@@ -244,8 +244,12 @@ extern int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES];
 int page_alloc_init(void);
 /* The "layout" report: the virtual memory map of the layout in force. */
 void layout_show(struct seq_file *m);
-/* page_alloc.c, for mm_init.c: a free block of the initial RAM, and the rest of start-up. */
+/*
+ * page_alloc.c, for mm_init.c: a free block of the initial RAM, a run of max-order blocks
+ * deferred (free but listed only when needed), and the rest of start-up.
+ */
 void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int order);
+void buddy_defer_initial_blocks(struct zone *zone, unsigned long pfn, unsigned long nr_blocks);
 int page_alloc_init_late(void);
 void setup_per_zone_wmarks(void);
 /*

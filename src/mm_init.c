@@ -8,12 +8,13 @@
  * max-order blocks; node 0 keeps the address-based zones, the others are ZONE_NORMAL.
  * Each node's zonelist visits the nodes nearest first (build_zonelists()).
  *
- * The cost of start-up does not grow with RAM beyond one step per max-order block: the
- * struct pages of a block are not initialised up front (mem_map is zero-filled and
- * populated lazily by the port); only the head page of each free block is written, and
- * a page's own struct is set up when the allocator first hands it out or splits a block
- * around it. Free RAM that was never touched is already "reported" (not backed by the
- * host), so the initial blocks carry PG_reported.
+ * The cost of start-up does not grow with RAM: the struct pages of a block are not
+ * initialised up front (mem_map is zero-filled and populated lazily by the port); each
+ * zone's max-order blocks are counted free at once but listed one at a time as they are
+ * needed (deferred, see zone_free_range()), a block's head page is written when it is
+ * listed, and a page's own struct is set up when the allocator first hands it out or
+ * splits a block around it. Free RAM that was never touched is already "reported" (not
+ * backed by the host), so the initial blocks carry PG_reported.
  */
 #include <linux/highmem.h>
 #include <linux/vmalloc.h>
@@ -288,7 +289,10 @@ static int init_nodes(unsigned int nr_nodes)
 /*
  * Hand [start, end) of @zone to the buddy allocator in the largest naturally aligned
  * blocks, as memblock_free_all() does. Blocks fit wholly in the zone, so no merging is
- * needed.
+ * needed. Of the run of max-order blocks, the first is listed and the others deferred
+ * (CONFIG_DEFERRED_STRUCT_PAGE_INIT's idea): they count as free at once, but their
+ * struct pages are written only when the allocator gets to them, so start-up writes a
+ * few pages of mem_map whatever the size of RAM.
  */
 static void zone_free_range(struct zone *zone, unsigned long start, unsigned long end)
 {
@@ -296,9 +300,15 @@ static void zone_free_range(struct zone *zone, unsigned long start, unsigned lon
 
 	while (pfn < end) {
 		unsigned int order = MAX_PAGE_ORDER;
+		unsigned long nr_max_blocks = (end - pfn) >> MAX_PAGE_ORDER;
 
 		while (order && ((pfn & ((1UL << order) - 1)) || pfn + (1UL << order) > end))
 			order--;
+		if (order == MAX_PAGE_ORDER && nr_max_blocks > 1) {
+			buddy_defer_initial_blocks(zone, pfn, nr_max_blocks);
+			pfn += nr_max_blocks << MAX_PAGE_ORDER;
+			continue;
+		}
 		buddy_free_initial_block(zone, pfn, order);
 		pfn += 1UL << order;
 	}

@@ -139,6 +139,15 @@ struct zone {
 	/* written under lock */
 	spinlock_t lock;
 	struct free_area free_area[NR_PAGE_ORDERS];
+	/*
+	 * Deferred free blocks (mm_init.c): the max-order blocks of [first_deferred_pfn,
+	 * deferred_end_pfn) are free and counted as such (nr_free, NR_FREE_PAGES), but not
+	 * yet on a free list, so their struct pages are never written until used. One is
+	 * listed whenever the MIGRATE_MOVABLE max-order list runs empty, which is where all
+	 * of them would stand had they been listed at start-up.
+	 */
+	unsigned long first_deferred_pfn;
+	unsigned long deferred_end_pfn;
 	atomic_long vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	/* events counted outside the pcp lock (buddy path), summed with the per-CPU ones */
 	atomic_long vm_events[NR_VM_EVENT_ITEMS];
@@ -226,6 +235,12 @@ static inline int managed_zone(const struct zone *zone)
 static inline unsigned long zone_end_pfn(const struct zone *zone)
 {
 	return zone->zone_start_pfn + zone->spanned_pages;
+}
+
+/* Max-order blocks still deferred (free, counted, not yet listed); zone->lock held. */
+static inline unsigned long zone_deferred_blocks(const struct zone *zone)
+{
+	return (zone->deferred_end_pfn - zone->first_deferred_pfn) >> MAX_PAGE_ORDER;
 }
 
 static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)

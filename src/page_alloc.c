@@ -156,6 +156,21 @@ static inline void __add_to_free_list(struct page *page, struct zone *zone, unsi
 	area->nr_free++;
 }
 
+static void list_deferred_block(struct zone *zone);
+
+/*
+ * A block left a free list: while deferred blocks remain, the movable max-order list is
+ * never empty, so that every path that looks at the lists sees what it would have seen
+ * with all of them listed at start-up (see struct zone).
+ */
+static inline void keep_deferred_block_listed(struct zone *zone, unsigned int order)
+{
+	if (unlikely(order == MAX_PAGE_ORDER) &&
+	    zone->first_deferred_pfn < zone->deferred_end_pfn &&
+	    list_empty(&zone->free_area[order].free_list[MIGRATE_MOVABLE]))
+		list_deferred_block(zone);
+}
+
 static inline void __del_page_from_free_list(struct page *page, struct zone *zone,
 					     unsigned int order)
 {
@@ -163,6 +178,7 @@ static inline void __del_page_from_free_list(struct page *page, struct zone *zon
 	clear_page_buddy(page);
 	set_page_reported(page, false);
 	zone->free_area[order].nr_free--;
+	keep_deferred_block_listed(zone, order);
 }
 
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned int order,
@@ -178,6 +194,7 @@ static inline void move_to_free_list(struct page *page, struct zone *zone, unsig
 	list_move_tail(&page->lru, &zone->free_area[order].free_list[new_mt]);
 	account_freepages(zone, -(1L << order), old_mt);
 	account_freepages(zone, 1L << order, new_mt);
+	keep_deferred_block_listed(zone, order);
 }
 
 /*
@@ -1798,24 +1815,54 @@ static void zone_set_pageset_high_and_batch(struct zone *zone)
 
 /* ---- start-up and fork -------------------------------------------------------------------- */
 
+static void prep_initial_block(struct zone *zone, struct page *page, unsigned int order)
+{
+	set_page_links_zone(page, zone);
+	set_buddy_order(page, order);
+	/* never touched, so nothing backs it yet: already "reported" */
+	set_page_reported(page, true);
+}
+
 void buddy_free_initial_block(struct zone *zone, unsigned long pfn, unsigned int order)
 {
 	struct page *page = pfn_to_page(pfn);
 
 	spin_lock(&zone->lock);
 	account_freepages(zone, 1L << order, MIGRATE_MOVABLE);
-	set_page_links_zone(page, zone);
-	set_buddy_order(page, order);
-	/* never touched, so nothing backs it yet: already "reported" */
-	set_page_reported(page, true);
+	prep_initial_block(zone, page, order);
 	__add_to_free_list(page, zone, order, MIGRATE_MOVABLE, true);
 	spin_unlock(&zone->lock);
+}
+
+/*
+ * @nr_blocks max-order blocks from @pfn are free from now on, but listed one at a time
+ * as the movable max-order list runs empty: at start-up only the counters are written,
+ * and a block's struct page is first written when it is listed.
+ */
+void buddy_defer_initial_blocks(struct zone *zone, unsigned long pfn, unsigned long nr_blocks)
+{
+	spin_lock(&zone->lock);
+	account_freepages(zone, (long)(nr_blocks << MAX_PAGE_ORDER), MIGRATE_MOVABLE);
+	zone->free_area[MAX_PAGE_ORDER].nr_free += nr_blocks;
+	zone->first_deferred_pfn = pfn;
+	zone->deferred_end_pfn = pfn + (nr_blocks << MAX_PAGE_ORDER);
+	keep_deferred_block_listed(zone, MAX_PAGE_ORDER);
+	spin_unlock(&zone->lock);
+}
+
+/* The next deferred block joins the movable max-order list; it is counted already. */
+static void list_deferred_block(struct zone *zone)
+{
+	struct page *page = pfn_to_page(zone->first_deferred_pfn);
+
+	prep_initial_block(zone, page, MAX_PAGE_ORDER);
+	list_add_tail(&page->lru, &zone->free_area[MAX_PAGE_ORDER].free_list[MIGRATE_MOVABLE]);
+	zone->first_deferred_pfn += MAX_ORDER_NR_PAGES;
 }
 
 int page_alloc_init_late(void)
 {
 	struct zone *zone;
-	int nid;
 
 	if (kmm_cfg.layout && !strcmp(kmm_cfg.layout, "x86_32"))
 		zone_dma32_remap = ZONE_NORMAL;
@@ -1823,8 +1870,7 @@ int page_alloc_init_late(void)
 	for_each_populated_zone(zone)
 		zone_set_pageset_high_and_batch(zone);
 	page_reporting_init();
-	for_each_online_node(nid)
-		kswapd_run(nid);
+	/* kswapd: started by its first wake-up (vmscan.c) */
 	return 0;
 }
 
@@ -1926,6 +1972,28 @@ static int check_block_type_locked(struct zone *zone, unsigned long pfn, unsigne
 	return 0;
 }
 
+/* The deferred run is whole max-order blocks in the zone, one of them listed meanwhile. */
+static int check_deferred_locked(struct zone *zone)
+{
+	unsigned long first = zone->first_deferred_pfn, end = zone->deferred_end_pfn;
+
+	if (first == end)
+		return 0;
+	if (first > end || ((first | end) & (MAX_ORDER_NR_PAGES - 1)) ||
+	    first < zone->zone_start_pfn || end > zone_end_pfn(zone)) {
+		pr_err("kmm: zone %s: deferred blocks [%#lx, %#lx) are not whole max-order blocks "
+		       "of the zone\n",
+		       zone->name, first, end);
+		return 1;
+	}
+	if (list_empty(&zone->free_area[MAX_PAGE_ORDER].free_list[MIGRATE_MOVABLE])) {
+		pr_err("kmm: zone %s: %lu blocks deferred but none listed\n", zone->name,
+		       zone_deferred_blocks(zone));
+		return 1;
+	}
+	return 0;
+}
+
 /* The high-atomic reserve counts exactly the MIGRATE_HIGHATOMIC pageblocks. */
 static int check_highatomic_reserve_locked(struct zone *zone)
 {
@@ -1943,7 +2011,7 @@ static int check_highatomic_reserve_locked(struct zone *zone)
 
 static int check_zone_locked(struct zone *zone)
 {
-	int problems = 0;
+	int problems = check_deferred_locked(zone);
 	long free_pages = 0;
 	unsigned long highatomic = 0;
 
@@ -1990,6 +2058,10 @@ static int check_zone_locked(struct zone *zone)
 					problems++;
 				}
 			}
+		}
+		if (order == MAX_PAGE_ORDER) {
+			blocks += zone_deferred_blocks(zone);
+			free_pages += (long)(zone_deferred_blocks(zone) << order);
 		}
 		if (blocks != zone->free_area[order].nr_free) {
 			pr_err("kmm: zone %s: order %u has %lu blocks listed but nr_free %lu\n",

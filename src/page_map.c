@@ -150,6 +150,14 @@ static void map_walk_zone_locked(struct page_map *map, struct zone *zone)
 			pfn++;
 			continue;
 		}
+		if (pfn == zone->first_deferred_pfn && zone_deferred_blocks(zone)) {
+			/* free max-order blocks not yet listed: their struct pages are blank */
+			nr = zone->deferred_end_pfn - pfn;
+			map_set(map, pfn, nr, OWNER_FREE + MAX_PAGE_ORDER);
+			prev = OWNER_NONE;
+			pfn += nr;
+			continue;
+		}
 		page_snapshot(pfn_to_page(pfn), &snap);
 		if ((snap.page_type >> 24) == PGTY_buddy) {
 			unsigned int order =

@@ -266,6 +266,8 @@ struct slab_ops {
 	void *(*kmalloc)(size_t size, gfp_t gfp, int node, unsigned long caller);
 	/* Once, before any cache: set up the back-end. */
 	void (*init)(void);
+	/* Once, when the kmalloc caches exist (optional). */
+	void (*init_late)(void);
 	/* Lay out @s (name, object_size, align, flags, ctor set) and set it up; 0 or -errno. */
 	int (*cache_create)(struct kmem_cache *s, const struct kmem_cache_args *args);
 	/* Free every empty slab; nonzero if objects remain (the back-end reports them). */

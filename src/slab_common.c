@@ -1436,6 +1436,8 @@ int slab_init(void)
 	if (err)
 		return err;
 	create_kmalloc_caches();
+	if (slab_ops->init_late)
+		slab_ops->init_late();
 	return 0;
 }
 

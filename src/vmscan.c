@@ -6,6 +6,10 @@
  * block. kmm has no page cache or anonymous memory, so what reclaim can free is what
  * the shrinkers give back (slab caches, and whatever kernel-style code registers).
  *
+ * A node's kswapd is started by the first allocation that wakes it, not at start-up:
+ * a process that never runs low on memory never pays for the thread (and a fork child
+ * starts its own the same way).
+ *
  * Both run the shrinkers at decreasing priority (DEF_PRIORITY down to 0: each pass scans
  * a larger share). kswapd counts a run that frees nothing as a failure; after
  * MAX_RECLAIM_RETRIES of them the node is left to direct reclaim until a reclaim frees
@@ -17,6 +21,8 @@
 #define SWAP_CLUSTER_MAX 32UL
 
 static _Atomic bool kswapd_should_stop[MAX_NUMNODES];
+/* Set by the one thread that starts the node's kswapd: concurrent first wake-ups race. */
+static _Atomic bool kswapd_started[MAX_NUMNODES];
 
 /* Is any eligible zone above its high watermark for @order? */
 static bool pgdat_balanced(pg_data_t *pgdat, int order, int highest_zoneidx)
@@ -91,14 +97,19 @@ static void kswapd(void *arg)
 int kswapd_run(int nid)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
+	bool started = false;
 	char name[16];
+	int err;
 
-	if (pgdat->kswapd)
+	if (!atomic_compare_exchange_strong(&kswapd_started[nid], &started, true))
 		return 0;
 	atomic_store(&pgdat->kswapd_highest_zoneidx, MAX_NR_ZONES);
 	atomic_store(&kswapd_should_stop[nid], false);
 	scnprintf(name, sizeof(name), "kswapd%d", nid);
-	return port_thread_create(&pgdat->kswapd, kswapd, pgdat, name);
+	err = port_thread_create(&pgdat->kswapd, kswapd, pgdat, name);
+	if (err)
+		atomic_store(&kswapd_started[nid], false);
+	return err;
 }
 
 void kswapd_stop(int nid)
@@ -111,6 +122,7 @@ void kswapd_stop(int nid)
 	wake_up_all(&pgdat->kswapd_wait);
 	port_thread_join(pgdat->kswapd);
 	pgdat->kswapd = NULL;
+	atomic_store(&kswapd_started[nid], false);
 }
 
 void kswapd_forget(int nid)
@@ -119,6 +131,7 @@ void kswapd_forget(int nid)
 
 	pgdat->kswapd = NULL;
 	atomic_store(&pgdat->kswapd_wait.waiters, 0);
+	atomic_store(&kswapd_started[nid], false);
 }
 
 void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, enum zone_type highest_zoneidx)
@@ -129,7 +142,7 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, enum zone_type
 	if (!managed_zone(zone))
 		return;
 	pgdat = zone->zone_pgdat;
-	if (!pgdat->kswapd && kswapd_run(pgdat->node_id))
+	if (!atomic_load(&kswapd_started[pgdat->node_id]) && kswapd_run(pgdat->node_id))
 		return;
 	curr = atomic_load(&pgdat->kswapd_highest_zoneidx);
 	if (curr == MAX_NR_ZONES || curr < (int)highest_zoneidx)

@@ -668,6 +668,12 @@ static void pagetypeinfo_showfree_print(struct seq_file *m, pg_data_t *pgdat, st
 					break;
 				}
 			}
+			/* deferred blocks are movable max-order blocks not yet listed */
+			if (order == MAX_PAGE_ORDER && mtype == MIGRATE_MOVABLE && !overflow) {
+				freecount = min(freecount + zone_deferred_blocks(zone),
+						(unsigned long)PAGETYPEINFO_MAX_COUNT);
+				overflow = freecount >= PAGETYPEINFO_MAX_COUNT;
+			}
 			spin_unlock(&zone->lock);
 			seq_printf(m, "%s%6lu ", overflow ? ">" : "", freecount);
 		}

@@ -146,6 +146,60 @@ TEST(split_and_merge_restore_the_free_lists)
 	CHECK_EQ(kmm_check_page_alloc(), 0);
 }
 
+static unsigned long listed_blocks(struct zone *zone, unsigned int order, int mt)
+{
+	unsigned long n = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, &zone->free_area[order].free_list[mt])
+		n++;
+	return n;
+}
+
+/*
+ * Max-order blocks past the first are deferred at start-up: counted free at once, listed
+ * one at a time when the movable max-order list runs empty, lowest pfn first, as they
+ * would have been taken had they all been listed.
+ */
+TEST(deferred_blocks_count_as_free_and_come_in_pfn_order)
+{
+	static unsigned long before[MAX_NR_ZONES][NR_PAGE_ORDERS],
+		after[MAX_NR_ZONES][NR_PAGE_ORDERS];
+	enum { NR = 64 };
+	struct zone *normal = zone_of(ZONE_NORMAL);
+	static struct page *pages[NR];
+	unsigned long listed, deferred, next_pfn;
+
+	snapshot_free_areas(before);
+	spin_lock(&normal->lock);
+	listed = listed_blocks(normal, MAX_PAGE_ORDER, MIGRATE_MOVABLE);
+	deferred = zone_deferred_blocks(normal);
+	next_pfn = normal->first_deferred_pfn;
+	spin_unlock(&normal->lock);
+	REQUIRE(listed >= 1 && listed < NR && deferred > NR);
+	CHECK_EQ(kmm_check_page_alloc(), 0);
+
+	for (int i = 0; i < NR; i++) {
+		pages[i] = alloc_pages(GFP_HIGHUSER_MOVABLE, MAX_PAGE_ORDER);
+		REQUIRE(pages[i] != NULL);
+		CHECK(page_zone(pages[i]) == normal);
+		if ((unsigned long)i >= listed) { /* the listed ones are gone: deferred ones now */
+			CHECK_EQ(page_to_pfn(pages[i]), next_pfn);
+			next_pfn += MAX_ORDER_NR_PAGES;
+		}
+	}
+	/* one more deferred block stands listed now, the rest still deferred */
+	CHECK_EQ(zone_deferred_blocks(normal), deferred - (NR - listed + 1));
+	CHECK_EQ(normal->free_area[MAX_PAGE_ORDER].nr_free,
+		 before[ZONE_NORMAL][MAX_PAGE_ORDER] - NR);
+	CHECK_EQ(kmm_check_page_alloc(), 0);
+	for (int i = 0; i < NR; i++)
+		__free_pages(pages[i], MAX_PAGE_ORDER);
+	snapshot_free_areas(after);
+	CHECK(memcmp(before, after, sizeof(before)) == 0);
+	CHECK_EQ(kmm_check_page_alloc(), 0);
+}
+
 TEST(gfp_zone_table_matches_the_kernel)
 {
 	CHECK_EQ(gfp_zone(GFP_KERNEL), ZONE_NORMAL);

@@ -185,6 +185,14 @@ TEST(freelist_order_is_shuffled_differently_in_each_slab)
 	REQUIRE(s->random_seq);
 	per_slab = oo_objects(s->oo);
 	REQUIRE(per_slab <= 64);
+	/* the sequence is a permutation of the objects' offsets */
+	bool seen[64] = { false };
+	for (unsigned int i = 0; i < per_slab; i++) {
+		unsigned int off = s->random_seq[i];
+
+		REQUIRE(off % s->size == 0 && off / s->size < per_slab && !seen[off / s->size]);
+		seen[off / s->size] = true;
+	}
 	for (unsigned int i = 0; i < SLABS * per_slab; i++) {
 		struct slab *slab;
 

@@ -594,13 +594,42 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/*
+ * Random values come from the host in batches, as the kernel's get_random_u64() serves
+ * them from a per-CPU batch: one getrandom() per RANDOM_BATCH values, not one each (the
+ * start-up of the slab layer takes one per cache). The batch is the thread's own; a fork
+ * child drops it, or it would repeat the values the parent goes on to use.
+ */
+#define RANDOM_BATCH 16
+static _Thread_local uint64_t random_batch[RANDOM_BATCH];
+static _Thread_local unsigned int random_left;
+
+void hosted_random_forget(void)
+{
+	random_left = 0;
+}
+
+static bool random_batch_take(uint64_t *v)
+{
+	if (!random_left) {
+		if (getrandom(random_batch, sizeof(random_batch), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(random_batch))
+			return false;
+		random_left = RANDOM_BATCH;
+	}
+	random_left--;
+	*v = random_batch[random_left];
+	random_batch[random_left] = 0; /* a value handed out is not kept */
+	return true;
+}
+
 uint64_t port_random_u64(void)
 {
 	static _Atomic uint64_t fallback_seq;
 	int saved_errno = errno;
 	uint64_t v;
 
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+	if (random_batch_take(&v))
 		return v;
 	errno = saved_errno;
 	/* No entropy yet (early boot) or no getrandom: mix what differs per call and run. */

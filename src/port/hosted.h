@@ -35,6 +35,8 @@ struct hosted_ram {
 /* ---- hosted.c ----------------------------------------------------------------------- */
 
 extern struct hosted_ram hosted_ram;
+/* A fork child: forget the random values the parent's thread had fetched. */
+void hosted_random_forget(void);
 
 /* ---- hosted_fork.c ------------------------------------------------------------------ */
 

@@ -350,6 +350,7 @@ static void fork_child(void)
 	}
 	fork_pipe[0] = fork_pipe[1] = -1;
 	atomic_store_explicit(&fork_busy, 0, memory_order_relaxed); /* no one else here */
+	hosted_random_forget();
 	if (ops && ops->child)
 		ops->child();
 	errno = saved_errno;

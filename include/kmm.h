@@ -55,9 +55,14 @@ struct kmm_config {
 	/* "<interval>,<probability>,<space>,<times>", the boot options; NULL: off */
 	const char *failslab;
 	const char *fail_page_alloc;
-	int init_on_alloc;	       /* zero every allocation: 0: default (off), 1: on, -1: off */
-	int init_on_free;	       /* zero every free: 0: default (off), 1: on, -1: off */
-	int kasan;		       /* ASan/Valgrind marks: 0: default, -1: off */
+	int init_on_alloc; /* zero every allocation: 0: default (off), 1: on, -1: off */
+	int init_on_free;  /* zero every free: 0: default (off), 1: on, -1: off */
+	int kasan;	   /* ASan/Valgrind marks: 0: default, -1: off */
+	/* "failslab/ignore-gfp-wait=N;fail_page_alloc/min-order=0": attributes as
+	   kmm_fault_attr_set() takes them, applied after the boot options; NULL: none */
+	const char *fault_attr;
+	/* the exit check (src/exit_check.c): 0: default (off), 1: on, 2: strict, -1: off */
+	int check_at_exit;
 };
 
 /*

@@ -239,6 +239,10 @@ static int config_resolve(struct kmm_config *c)
 		c->failslab = port_getenv("KMM_FAILSLAB");
 	if (!c->fail_page_alloc)
 		c->fail_page_alloc = port_getenv("KMM_FAIL_PAGE_ALLOC");
+	if (!c->fault_attr)
+		c->fault_attr = port_getenv("KMM_FAULT_ATTR");
+	if (!c->check_at_exit && (v = port_getenv("KMM_CHECK_AT_EXIT")) && *v)
+		c->check_at_exit = !strcmp(v, "strict") ? 2 : strcmp(v, "0") ? 1 : -1;
 	if (!c->init_on_alloc && (v = port_getenv("KMM_INIT_ON_ALLOC")) && *v)
 		c->init_on_alloc = strcmp(v, "0") ? 1 : -1;
 	if (!c->init_on_free && (v = port_getenv("KMM_INIT_ON_FREE")) && *v)
@@ -335,6 +339,8 @@ int kmm_init(const struct kmm_config *config)
 		init_in_progress = err == 0;
 	}
 	spin_unlock(&init_lock);
+	if (!err)
+		exit_check_init(); /* it allocates and frees: after the lock */
 	return err;
 }
 

@@ -384,6 +384,54 @@ int kmm_fault_setup(const char *capability, const char *str)
 	return ok ? 0 : -EINVAL;
 }
 
+static bool attr_separator(char c)
+{
+	return c == ';' || c == ',' || c == ' ' || c == '\t';
+}
+
+/*
+ * One "capability/attr=value" of KMM_FAULT_ATTR, as a write to
+ * /sys/kernel/debug/<capability>/<attr> (config lock held). False if malformed.
+ */
+static bool apply_fault_attr(const char *entry, size_t len)
+{
+	char buf[96], *attr = NULL, *value = NULL;
+	int i;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, entry, len);
+	buf[len] = 0;
+	for (char *p = buf; *p; p++) {
+		if (*p == '/' && !attr)
+			*p = 0, attr = p + 1;
+		else if (*p == '=' && attr && !value)
+			*p = 0, value = p + 1;
+	}
+	i = capability_index(buf);
+	if (!value || i < 0 || attr_store(capabilities[i], attr, value))
+		return false;
+	capability_sync((unsigned int)i);
+	return true;
+}
+
+/* KMM_FAULT_ATTR: entries separated by ';', ',' or blanks; a bad one is named and skipped. */
+static void apply_fault_attrs(const char *s)
+{
+	while (s && *s) {
+		size_t len = 0;
+
+		while (s[len] && !attr_separator(s[len]))
+			len++;
+		if (len && !apply_fault_attr(s, len))
+			printk(KERN_WARNING "FAULT_INJECTION: bad attribute \"%.*s\"\n", (int)len,
+			       s);
+		s += len;
+		while (*s && attr_separator(*s))
+			s++;
+	}
+}
+
 void fault_inject_init(void)
 {
 	const char *boot[] = { kmm_cfg.failslab, kmm_cfg.fail_page_alloc };
@@ -394,6 +442,7 @@ void fault_inject_init(void)
 		if (boot[i] && *boot[i] && setup_fault_attr(capabilities[i]->attr, boot[i]))
 			capability_sync(i);
 	}
+	apply_fault_attrs(kmm_cfg.fault_attr);
 	mutex_unlock(&fault_config_lock);
 }
 

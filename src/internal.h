@@ -497,6 +497,11 @@ void kfence_objects_show(struct seq_file *m);
 /* The cache a KFENCE object was allocated from (NULL: not an object). */
 struct kmem_cache *kfence_object_cache(const void *addr);
 
+/* ---- exit_check.c: KMM_CHECK_AT_EXIT ------------------------------------------------ */
+
+/* If configured, note the pages in use after start-up and check again at exit. */
+void exit_check_init(void);
+
 /* ---- kmemleak.c: kmemleak (the annotations are in <linux/kmemleak.h>) ------------------- */
 
 /* Start kmemleak if configured: it then holds slab_hooks_get() for good. */
@@ -508,7 +513,16 @@ void kmemleak_show(struct seq_file *m);
 /* True while kmemleak tracks objects: the hooks below do nothing otherwise. */
 extern bool kmemleak_enabled;
 /* page_alloc.c's hooks: a block of 1 << @order pages allocated / freed. */
-void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp);
+/* @caller: who asked, as the allocators record it; the exit check attributes leaks by it. */
+void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp, unsigned long caller);
+void kmemleak_alloc_caller(const void *ptr, size_t size, int min_count, gfp_t gfp,
+			   unsigned long caller);
+void kmemleak_set_caller(const void *ptr, unsigned long caller);
+/*
+ * At exit: the leaked objects that no other leaked object points to, each passed to
+ * @show with the caller that allocated it. Returns how many; 0 if kmemleak is off.
+ */
+int kmemleak_exit_leaks(void (*show)(unsigned long ptr, size_t size, unsigned long caller));
 void kmemleak_free_pages(struct page *page, unsigned int order);
 /* slab_common.c's: the pages became a slab, whose objects are tracked one by one. */
 struct slab;

@@ -63,6 +63,7 @@ struct kmemleak_object {
 	int pid;
 	char comm[TASK_COMM_LEN];
 	unsigned long jiffies; /* creation time */
+	unsigned long caller;  /* who asked: the return address into the allocation's caller */
 	unsigned int trace_len;
 	void *trace[MAX_TRACE];
 };
@@ -225,7 +226,7 @@ static void copy_comm(char *dst)
 
 /* __create_object(): @trace is the allocation's stack, captured by the caller. */
 static void create_object(unsigned long ptr, size_t size, int min_count, unsigned int flags,
-			  void *const trace[], unsigned int trace_len)
+			  unsigned long caller, void *const trace[], unsigned int trace_len)
 {
 	struct kmemleak_object *object, *other;
 	bool inserted, tracked = false;
@@ -245,6 +246,7 @@ static void create_object(unsigned long ptr, size_t size, int min_count, unsigne
 		.min_count = min_count,
 		.pid = port_task_id(),
 		.jiffies = jiffies_now(),
+		.caller = caller,
 		.trace_len = trace_len,
 	};
 	INIT_LIST_HEAD(&object->gray_list);
@@ -256,6 +258,8 @@ static void create_object(unsigned long ptr, size_t size, int min_count, unsigne
 		/* SLOB's large kmalloc: its pages are tracked already */
 		other = lookup_object(ptr, false);
 		tracked = other && (other->flags & OBJECT_PAGES) && !(flags & OBJECT_PAGES);
+		if (tracked)
+			other->caller = caller; /* kmalloc's caller asked for them */
 	}
 	spin_unlock(&kmemleak_lock);
 	if (!inserted && !tracked)
@@ -311,7 +315,9 @@ static bool kmemleak_tracks(const void *ptr)
 	return READ_ONCE(kmemleak_enabled) && !ZERO_OR_NULL_PTR(ptr);
 }
 
-noinline void kmemleak_alloc(const void *ptr, size_t size, int min_count, gfp_t gfp)
+/* kmemleak_alloc() with the caller named: the allocators' hooks pass their API's caller. */
+static __always_inline void track_alloc(const void *ptr, size_t size, int min_count,
+					unsigned long caller)
 {
 	void *trace[MAX_TRACE];
 	unsigned int len;
@@ -321,7 +327,34 @@ noinline void kmemleak_alloc(const void *ptr, size_t size, int min_count, gfp_t 
 	if (is_kfence_address(ptr)) /* the object only: a cache's size may reach the guard */
 		size = kfence_ksize(ptr);
 	save_stack_trace(trace, len);
-	create_object((unsigned long)ptr, size, min_count, 0, trace, len);
+	create_object((unsigned long)ptr, size, min_count, 0, caller, trace, len);
+}
+
+noinline void kmemleak_alloc(const void *ptr, size_t size, int min_count, gfp_t gfp)
+{
+	(void)gfp;
+	track_alloc(ptr, size, min_count, _RET_IP_);
+}
+
+noinline void kmemleak_alloc_caller(const void *ptr, size_t size, int min_count, gfp_t gfp,
+				    unsigned long caller)
+{
+	(void)gfp;
+	track_alloc(ptr, size, min_count, caller);
+}
+
+/* An object handed on by an API other than the one that allocated it (mempool_alloc()). */
+void kmemleak_set_caller(const void *ptr, unsigned long caller)
+{
+	struct kmemleak_object *object;
+
+	if (!kmemleak_tracks(ptr))
+		return;
+	spin_lock(&kmemleak_lock);
+	object = lookup_object((unsigned long)ptr, false);
+	if (object)
+		object->caller = caller;
+	spin_unlock(&kmemleak_lock);
 }
 
 /*
@@ -337,7 +370,8 @@ noinline void kmemleak_vmalloc(const struct vm_struct *area, size_t size, gfp_t 
 	if (!kmemleak_tracks(area))
 		return;
 	save_stack_trace(trace, len);
-	create_object((unsigned long)area->addr, size, 2, 0, trace, len);
+	create_object((unsigned long)area->addr, size, 2, 0, (unsigned long)area->caller, trace,
+		      len);
 }
 
 void kmemleak_free(const void *ptr)
@@ -370,10 +404,11 @@ void kmemleak_free_part(const void *ptr, size_t size)
 	oend = object.pointer + object.size;
 	if (ostart < start)
 		create_object(ostart, start - ostart, object.min_count,
-			      object.flags & ~OBJECT_ALLOCATED, object.trace, object.trace_len);
+			      object.flags & ~OBJECT_ALLOCATED, object.caller, object.trace,
+			      object.trace_len);
 	if (end < oend)
 		create_object(end, oend - end, object.min_count, object.flags & ~OBJECT_ALLOCATED,
-			      object.trace, object.trace_len);
+			      object.caller, object.trace, object.trace_len);
 }
 
 noinline void kmemleak_update_trace(const void *ptr)
@@ -437,7 +472,8 @@ void kmemleak_scan_area(const void *ptr, size_t size, gfp_t gfp)
 
 /* ---- kmm's hooks: pages and slabs -------------------------------------------------------- */
 
-noinline void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp)
+noinline void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp,
+				   unsigned long caller)
 {
 	void *trace[MAX_TRACE];
 	unsigned int len;
@@ -445,8 +481,8 @@ noinline void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t 
 	if (PageHighMem(page))
 		return; /* no address that a pointer could hold */
 	save_stack_trace(trace, len);
-	create_object((unsigned long)page_address(page), PAGE_SIZE << order, 1, OBJECT_PAGES, trace,
-		      len);
+	create_object((unsigned long)page_address(page), PAGE_SIZE << order, 1, OBJECT_PAGES,
+		      caller, trace, len);
 }
 
 void kmemleak_free_pages(struct page *page, unsigned int order)
@@ -643,6 +679,80 @@ void kmm_kmemleak_clear(void)
 			object->min_count = KMEMLEAK_GREY; /* __paint_it(object, KMEMLEAK_GREY) */
 	}
 	spin_unlock(&kmemleak_lock);
+}
+
+/* ---- at exit: the roots of what was lost ----------------------------------------------- */
+
+#define OBJECT_LEAK_CHILD (1 << 4) /* exit_leaks(): another leaked object points to it */
+
+/* A leaked object's words: the other leaked objects they point to are not roots. */
+__attribute__((no_sanitize_address, no_sanitize_thread)) static void
+mark_leak_children(const struct kmemleak_object *leak)
+{
+	const unsigned long *p = (const unsigned long *)ALIGN(leak->pointer, sizeof(long));
+	const unsigned long *end = (const unsigned long *)(leak->pointer + leak->size);
+
+	if (leak->flags & OBJECT_NO_SCAN)
+		return;
+	for (; p + 1 <= end; p++) {
+		unsigned long pointer = *p;
+		struct kmemleak_object *object;
+
+		if (pointer <= min_addr || pointer >= max_addr)
+			pointer = struct_page_target(pointer);
+		object = pointer ? lookup_object(pointer, true) : NULL;
+		if (object && object != leak)
+			object->flags |= OBJECT_LEAK_CHILD;
+	}
+}
+
+static bool exit_leak(const struct kmemleak_object *object)
+{
+	return color_white(object) && (object->flags & OBJECT_ALLOCATED);
+}
+
+/*
+ * One mark phase (at exit nothing changes any more: no age, no checksum rule), then
+ * @show for each leaked object that no other leaked object points to - a lost pointer
+ * rather than what hung from it - or, if the leaks only point at each other, for every
+ * one. Returns how many were shown.
+ */
+int kmemleak_exit_leaks(void (*show)(unsigned long ptr, size_t size, unsigned long caller))
+{
+	struct kmemleak_object *object;
+	int roots = 0, leaks = 0;
+
+	if (!READ_ONCE(kmemleak_enabled))
+		return 0;
+	mutex_lock(&scan_mutex);
+	spin_lock(&kmemleak_lock);
+	metadata_access_enable();
+	list_for_each_entry(object, &object_list, object_list) {
+		object->count = 0;
+		object->flags &= ~OBJECT_LEAK_CHILD;
+		if (color_gray(object))
+			list_add_tail(&object->gray_list, &gray_list);
+	}
+	__builtin_unwind_init();
+	port_for_each_root(scan_root, NULL);
+	scan_gray_list();
+	list_for_each_entry(object, &object_list, object_list) {
+		if (exit_leak(object)) {
+			mark_leak_children(object);
+			leaks++;
+		}
+	}
+	list_for_each_entry(object, &object_list, object_list)
+		roots += exit_leak(object) && !(object->flags & OBJECT_LEAK_CHILD);
+	list_for_each_entry(object, &object_list, object_list) {
+		if (exit_leak(object) && (!(object->flags & OBJECT_LEAK_CHILD) || !roots))
+			show(object->pointer, object->size, object->caller);
+	}
+	roots = roots ? roots : leaks;
+	metadata_access_disable();
+	spin_unlock(&kmemleak_lock);
+	mutex_unlock(&scan_mutex);
+	return roots;
 }
 
 /*

@@ -33,6 +33,7 @@
  * rcu_work there too), which never waits. krc_init_lock guards the first allocation of
  * the per-CPU array and is held, with every krcp->lock, across fork().
  */
+#include <linux/kmemleak.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
 #include <linux/vmalloc.h>
@@ -204,8 +205,16 @@ static bool put_cached_bnode(struct kfree_rcu_cpu *krcp, struct kvfree_rcu_bulk_
 /* A page for pointers: light reclaim at most, no reserves, no warning (there is a fallback). */
 static struct kvfree_rcu_bulk_data *bnode_alloc(void)
 {
-	return (struct kvfree_rcu_bulk_data *)__get_free_page(GFP_KERNEL | __GFP_NORETRY |
-							      __GFP_NOMEMALLOC | __GFP_NOWARN);
+	void *page = (void *)__get_free_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOMEMALLOC |
+					     __GFP_NOWARN);
+
+	/*
+	 * Held only from the per-CPU state, which is port metadata that kmemleak does not
+	 * read (the kernel's kmemleak scans per-CPU areas and does not track pages): never a
+	 * leak, and its pointers keep the objects that wait for a grace period referenced.
+	 */
+	kmemleak_not_leak(page);
+	return page;
 }
 
 /* fill_page_cache_func(): top the cache up to rcu_min_cached_objs pages. */

@@ -149,18 +149,26 @@ int mempool_init(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn, mempool
 				 NUMA_NO_NODE);
 }
 
-mempool_t *mempool_create_node(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
-			       void *pool_data, gfp_t gfp_mask, int node_id)
+/* @caller: who asked for the pool (its kmemleak record names it, not this file). */
+static mempool_t *create_pool(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
+			      void *pool_data, gfp_t gfp_mask, int node_id, unsigned long caller)
 {
-	mempool_t *pool = kzalloc_node(sizeof(*pool), gfp_mask, node_id);
+	mempool_t *pool = kmalloc_node_track_caller(sizeof(*pool), gfp_mask | __GFP_ZERO, node_id);
 
 	if (!pool)
 		return NULL;
+	kmemleak_set_caller(pool, caller);
 	if (mempool_init_node(pool, min_nr, alloc_fn, free_fn, pool_data, gfp_mask, node_id)) {
 		kfree(pool);
 		return NULL;
 	}
 	return pool;
+}
+
+mempool_t *mempool_create_node(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
+			       void *pool_data, gfp_t gfp_mask, int node_id)
+{
+	return create_pool(min_nr, alloc_fn, free_fn, pool_data, gfp_mask, node_id, _RET_IP_);
 }
 
 /**
@@ -170,7 +178,8 @@ mempool_t *mempool_create_node(int min_nr, mempool_alloc_t *alloc_fn, mempool_fr
 mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
 			  void *pool_data)
 {
-	return mempool_create_node(min_nr, alloc_fn, free_fn, pool_data, GFP_KERNEL, NUMA_NO_NODE);
+	return create_pool(min_nr, alloc_fn, free_fn, pool_data, GFP_KERNEL, NUMA_NO_NODE,
+			   _RET_IP_);
 }
 
 /**
@@ -286,7 +295,7 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
 	for (;;) {
 		element = pool->alloc(gfp_temp, pool->pool_data);
 		if (likely(element))
-			return element;
+			break;
 
 		/*
 		 * Announce ourselves as a waiter before looking at the reserve: an element
@@ -298,7 +307,7 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
 		element = take_reserved(pool);
 		if (likely(element)) {
 			wait_cancel(wq);
-			return element;
+			break;
 		}
 
 		/*
@@ -320,6 +329,9 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
 		/* Wait for someone else to give an element back to @pool. */
 		wait_sleep(wq, seq, MEMPOOL_WAIT_NS);
 	}
+	/* the kernel's kmemleak_update_trace(): the element is now its caller's */
+	kmemleak_set_caller(element, _RET_IP_);
+	return element;
 }
 
 /**
@@ -328,7 +340,10 @@ void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
  */
 void *mempool_alloc_preallocated(mempool_t *pool)
 {
-	return take_reserved(pool);
+	void *element = take_reserved(pool);
+
+	kmemleak_set_caller(element, _RET_IP_);
+	return element;
 }
 
 /* Put @element into the reserve if it is short (@min_zero: if it is empty); wake waiters. */

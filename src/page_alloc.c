@@ -1492,7 +1492,7 @@ static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int prefer
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(gfp, order, &ac);
 	if (unlikely(kmemleak_enabled) && page)
-		kmemleak_alloc_pages(page, order, gfp);
+		kmemleak_alloc_pages(page, order, gfp, caller);
 	return page;
 }
 

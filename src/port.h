@@ -256,6 +256,12 @@ int port_backtrace(void **entries, int max);
 /* Write "symbol+0xoff/0xsize" (or the bare address) for @addr into @buf. */
 void port_symbolize(void *addr, char *buf, size_t size);
 
+/*
+ * Write "file+0xoffset" for code address @addr: the file of the program or library
+ * that holds it and the offset from where it is loaded, as addr2line takes them.
+ */
+void port_code_location(void *addr, char *buf, size_t size);
+
 /* Stop the program after a fatal report (the kernel's panic). */
 _Noreturn void port_panic(void);
 
@@ -368,5 +374,7 @@ void *port_stats_publish(size_t bytes);
 
 /* Called by the port once, when the process exits normally (atexit), if registered. */
 void port_exit_register(void (*fn)(void));
+/* End the process now with @status, running nothing more (from an exit callback). */
+_Noreturn void port_exit(int status);
 
 #endif /* KMM_PORT_H */

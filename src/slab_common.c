@@ -551,7 +551,8 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t flags, int nod
 		object = slab_ops->alloc(s, kasan_slab_pre_alloc(flags), node, caller, orig_size);
 		object = kasan_slab_alloc(s, object, flags, orig_size);
 	}
-	kmemleak_alloc_recursive(object, s->object_size, 1, s->flags, flags);
+	if (!(s->flags & SLAB_NOLEAKTRACE))
+		kmemleak_alloc_caller(object, s->object_size, 1, flags, caller);
 	return object;
 }
 
@@ -706,8 +707,8 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void *
 	nr = slab_ops->alloc_bulk(s, kasan_slab_pre_alloc(flags), size, p);
 
 	kasan_slab_alloc_bulk(s, flags, nr, p);
-	for (int i = 0; unlikely(kmemleak_enabled) && i < nr; i++)
-		kmemleak_alloc_recursive(p[i], s->object_size, 1, s->flags, flags);
+	for (int i = 0; unlikely(kmemleak_enabled) && !(s->flags & SLAB_NOLEAKTRACE) && i < nr; i++)
+		kmemleak_alloc_caller(p[i], s->object_size, 1, flags, _RET_IP_);
 	return nr;
 }
 
@@ -896,7 +897,7 @@ static void *kmalloc_slob(size_t size, gfp_t flags, int node, unsigned long call
 	void *object = slab_ops->kmalloc(size, kasan_slab_pre_alloc(flags), node, caller);
 
 	object = kasan_slab_alloc(NULL, object, flags, size);
-	kmemleak_alloc(object, size, 1, flags);
+	kmemleak_alloc_caller(object, size, 1, flags, caller);
 	return object;
 }
 
@@ -911,8 +912,12 @@ static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsig
 			return NULL;
 		return kmalloc_slob(size, flags, node, caller);
 	}
-	if (unlikely(size > kmalloc_max_cache_size))
-		return kmalloc_large_node(size, flags, node);
+	if (unlikely(size > kmalloc_max_cache_size)) {
+		void *object = kmalloc_large_node(size, flags, node);
+
+		kmemleak_set_caller(object, caller); /* the pages' own caller is this function */
+		return object;
+	}
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & GFP_SLAB_BUG_MASK))

@@ -36,7 +36,8 @@ static gfp_t kmalloc_gfp_adjust(gfp_t flags, size_t size)
 
 static void *__kvmalloc_node(size_t size, gfp_t flags, int node, const void *caller)
 {
-	void *ret = kmalloc_node(size, kmalloc_gfp_adjust(flags, size), node);
+	void *ret = __kmalloc_node_track_caller(size, kmalloc_gfp_adjust(flags, size), node,
+						(unsigned long)caller);
 
 	if (ret || size <= PAGE_SIZE)
 		return ret;

@@ -724,6 +724,33 @@ void port_symbolize(void *addr, char *buf, size_t size)
 	snprintf(buf, size, "0x%lx", (unsigned long)(uintptr_t)addr);
 }
 
+void port_code_location(void *addr, char *buf, size_t size)
+{
+	Dl_info info;
+
+	if (!buf || !size)
+		return;
+	if (dladdr(addr, &info) && info.dli_fbase) {
+		/* the main program has no name of its own here: /proc/self/exe is its file */
+		const char *file = info.dli_fname && *info.dli_fname ? info.dli_fname : "exe";
+		char self[4096];
+		ssize_t n;
+
+		if (!strcmp(file, "exe") || !strcmp(file, program_invocation_name) ||
+		    !strchr(file, '/')) {
+			n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+			if (n > 0) {
+				self[n] = 0;
+				file = self;
+			}
+		}
+		snprintf(buf, size, "%s+0x%lx", file,
+			 (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase));
+		return;
+	}
+	snprintf(buf, size, "0x%lx", (unsigned long)(uintptr_t)addr);
+}
+
 _Noreturn void port_panic(void)
 {
 	abort();
@@ -739,4 +766,11 @@ const char *port_getenv(const char *name)
 void port_exit_register(void (*fn)(void))
 {
 	atexit(fn);
+}
+
+_Noreturn void port_exit(int status)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_exit(status);
 }

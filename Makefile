@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 CTEST_FAST = -LE '^(stress|fuzz|bench)$$'
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps run test test-asan test-tsan test-stress test-faultinj test-all test-reliability fuzz bench install clean format
+.PHONY: all deps run test test-asan test-tsan test-stress test-faultinj test-faultinj-suite test-all test-reliability fuzz bench install clean format
 
 all: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -33,6 +33,11 @@ test-stress: all
 # Fault injection at 1%, 10% and 50% over every entry point, long runs (tests/test_faultinj*.c).
 test-faultinj: all
 	cd $(BUILD) && $(CTEST) -L faultinj
+
+# The whole fast suite at each failure rate: no crash, no inconsistency, no leak of kmm's.
+RATES ?= 1,10,50
+test-faultinj-suite: all
+	python3 scripts/faultinj-suite.py --build $(BUILD) --rates $(RATES) --jobs $(JOBS)
 
 test-all: all
 	cd $(BUILD) && $(CTEST)

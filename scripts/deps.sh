@@ -5,6 +5,7 @@
 # client-request headers for the annotations), clang (the fuzz harness).
 # liburcu-dev: RCU grace periods in the hosted port (src/port/hosted_rcu.c).
 # python3, sqlite3: real programs the malloc shim's tests run on kmm.
+# binutils: addr2line, with which scripts/faultinj-suite.py finds who leaked.
 set -e
 need=""
 command -v cc >/dev/null 2>&1 || need="$need gcc"
@@ -20,4 +21,5 @@ pkg-config --exists liburcu-bp 2>/dev/null || need="$need liburcu-dev"
 command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
 [ -f /usr/include/valgrind/memcheck.h ] || need="$need valgrind"
 command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v addr2line >/dev/null 2>&1 || need="$need binutils"
 exec sh "$(dirname "$0")/install-packages.sh" "build dependencies" $need

@@ -16,6 +16,7 @@ fail its own checks - an allocation it needed came back NULL - but:
     Which code asked is the caller each allocation records, resolved with addr2line.
 
     scripts/faultinj-suite.py [--build BUILD] [--rates 1,10,50] [--jobs N] [-R REGEX]
+    scripts/faultinj-suite.py --classify < OUTPUT   (whose is each leak: kmm or program)
 
 Logs go to BUILD/faultinj-suite/RATE/TEST.log. Exit status 0 when every run held.
 """
@@ -90,6 +91,26 @@ def kmm_owned(source, root):
     return os.path.abspath(source).startswith(os.path.join(root, "src") + os.sep)
 
 
+def owners(leaks, root, resolver):
+    """For each exit-check leak line's fields: True if kmm's own code asked for it."""
+    by_binary = {}
+    for _, _, _, binary, off in leaks:
+        by_binary.setdefault(binary, []).append(off)
+    found = {}
+    for binary, offsets in by_binary.items():
+        for off, source in zip(offsets, resolver.files(binary, offsets)):
+            found[(binary, off)] = kmm_owned(source, root)
+    return [found[(binary, off)] for _, _, _, binary, off in leaks]
+
+
+def classify(root):
+    """--classify: read exit-check output on stdin, print "kmm" or "program" per leak."""
+    leaks = LEAK.findall(sys.stdin.read())
+    for kmm in owners(leaks, root, Resolver()):
+        print("kmm" if kmm else "program")
+    return 0
+
+
 def judge(test, rate, build, root, resolver, logdir):
     env, cwd, timeout = test_env(test, rate)
     try:
@@ -113,13 +134,7 @@ def judge(test, rate, build, root, resolver, logdir):
     if SANITIZER.search(out):
         problems.append("a sanitizer report")
     leaks = LEAK.findall(out)
-    by_binary = {}
-    for _, _, _, binary, off in leaks:
-        by_binary.setdefault(binary, []).append(off)
-    kmm_leaks = 0
-    for binary, offsets in by_binary.items():
-        for source in resolver.files(binary, offsets):
-            kmm_leaks += kmm_owned(source, root)
+    kmm_leaks = sum(owners(leaks, root, resolver))
     if kmm_leaks:
         problems.append(f"{kmm_leaks} objects leaked by kmm itself")
     return test["name"], rc, len(leaks) - kmm_leaks, problems
@@ -132,7 +147,11 @@ def main():
     ap.add_argument("--rates", default="1,10,50")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("-R", dest="regex", default=None, help="only the tests matching REGEX")
+    ap.add_argument("--classify", action="store_true",
+                    help="only say whose each leak on stdin is (kmm or program)")
     args = ap.parse_args()
+    if args.classify:
+        return classify(root)
     build = os.path.abspath(args.build)
     tests = list_tests(build, args.regex)
     resolver = Resolver()

@@ -896,6 +896,13 @@ static unsigned int vm_area_alloc_pages(gfp_t gfp, int nid, unsigned int nr_page
 			if (!page)
 				break;
 		}
+		/*
+		 * The area is tracked as one object by its virtual address (kmemleak_vmalloc);
+		 * its pages are not objects of their own, as the kernel's kmemleak tracks no
+		 * pages: neither reported nor read twice through the direct map.
+		 */
+		if (!PageHighMem(page))
+			kmemleak_ignore(page_address(page));
 		for (unsigned int i = 0; i < (1U << order); i++)
 			pages[nr + i] = page + i;
 		nr += 1U << order;

@@ -187,6 +187,8 @@ void *shim_alloc_slow(size_t size, gfp_t gfp)
 	if (unlikely(kmalloc_align_small) && size > 8)
 		return shim_alloc_aligned(SHIM_MALLOC_ALIGN, size, gfp);
 	p = size <= INT_MAX ? kvmalloc(size, gfp) : shim_alloc_huge(size, PAGE_SIZE, gfp);
+	if (unlikely(!p) && port_runtime_alloc && size <= INT_MAX)
+		p = kvmalloc(size, gfp | __GFP_NOFAIL); /* liburcu for kmm: it cannot fail */
 	return p ? p : set_enomem();
 }
 

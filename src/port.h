@@ -372,6 +372,12 @@ void port_fork_register(const struct port_fork_ops *ops);
  */
 void *port_stats_publish(size_t bytes);
 
+/*
+ * Hosted port: nonzero while a library the port relies on (liburcu) runs on this thread
+ * on kmm's behalf; the malloc shim then makes that library's malloc() never fail.
+ */
+extern port_thread_local unsigned int port_runtime_alloc;
+
 /* Called by the port once, when the process exits normally (atexit), if registered. */
 void port_exit_register(void (*fn)(void));
 /* End the process now with @status, running nothing more (from an exit callback). */

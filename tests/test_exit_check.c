@@ -27,7 +27,7 @@
 #define DISGUISE 0x5a5a5a5a5a5a5a5aUL
 
 volatile unsigned long disguised; /* a store the compiler must keep */
-void *volatile held; /* stores the compiler must keep */
+void *volatile held;		  /* stores the compiler must keep */
 
 static char *run_exiting(void (*fn)(void *), void *env, int *status)
 {

@@ -131,14 +131,25 @@ static void call_rcu_queue(struct rcu_head *head, void (*func)(struct rcu_head *
 }
 #endif
 
+/*
+ * liburcu allocates with malloc() (a thread's call_rcu queue, rcu_barrier()'s completion
+ * records) and gives up the process when that fails. Under the malloc shim that malloc
+ * is kmm's: while the library runs on behalf of kmm, the shim makes it __GFP_NOFAIL.
+ */
+port_thread_local unsigned int port_runtime_alloc;
+
 void port_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
 {
+	port_runtime_alloc++;
 	call_rcu_queue(head, func);
+	port_runtime_alloc--;
 }
 
 void port_rcu_barrier(void)
 {
+	port_runtime_alloc++;
 	urcu_bp_barrier();
+	port_runtime_alloc--;
 	tsan_acquire(&tsan_callbacks);
 }
 
@@ -158,6 +169,8 @@ void port_rcu_fork_parent(void)
 
 void port_rcu_fork_child(void)
 {
+	port_runtime_alloc++;
 	urcu_bp_after_fork_child();
 	urcu_bp_call_rcu_after_fork_child();
+	port_runtime_alloc--;
 }

@@ -53,7 +53,7 @@ static unsigned long hand_back_cached(void)
  * Until nothing changes: shrinking one cache frees objects (a sheaf, a vmap_area) to
  * another, and RCU callbacks queued by the frees free more.
  */
-static unsigned long pages_in_use_quiesced(void)
+unsigned long pages_in_use_quiesced(void)
 {
 	unsigned long last = ~0UL, now = 0;
 

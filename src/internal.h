@@ -501,6 +501,11 @@ struct kmem_cache *kfence_object_cache(const void *addr);
 
 /* If configured, note the pages in use after start-up and check again at exit. */
 void exit_check_init(void);
+/*
+ * Hand back everything that is only cached (RCU callbacks, lazily freed vmalloc areas,
+ * every cache shrunk, per-CPU page lists) until nothing changes; the pages still in use.
+ */
+unsigned long pages_in_use_quiesced(void);
 
 /* ---- kmemleak.c: kmemleak (the annotations are in <linux/kmemleak.h>) ------------------- */
 

@@ -44,10 +44,11 @@
 #define OBJECT_POOL_GROW (1UL << 20) /* metadata taken from the port at a time */
 
 /* flags */
-#define OBJECT_ALLOCATED (1 << 0) /* the object is in use */
-#define OBJECT_REPORTED	 (1 << 1) /* already reported as a leak */
-#define OBJECT_NO_SCAN	 (1 << 2) /* its contents hold no pointers */
-#define OBJECT_PAGES	 (1 << 3) /* a page block: freed by the page allocator's hook */
+#define OBJECT_ALLOCATED  (1 << 0) /* the object is in use */
+#define OBJECT_REPORTED	  (1 << 1) /* already reported as a leak */
+#define OBJECT_NO_SCAN	  (1 << 2) /* its contents hold no pointers */
+#define OBJECT_PAGES	  (1 << 3) /* a page block: freed by the page allocator's hook */
+#define OBJECT_LEAK_CHILD (1 << 4) /* at exit: another leaked object points to it */
 
 struct kmemleak_object {
 	unsigned int flags;
@@ -531,16 +532,26 @@ static unsigned long struct_page_target(unsigned long pointer)
 	return (unsigned long)page_address(pfn_to_page(pfn));
 }
 
-static void scan_pointer(unsigned long pointer, const struct kmemleak_object *scanned)
+/*
+ * The object @pointer refers to: one it points into, or the page block whose struct page
+ * it points at - only a page block: a slab page's struct page is no reference to the
+ * object that happens to start the slab.
+ */
+static struct kmemleak_object *pointer_target(unsigned long pointer)
 {
 	struct kmemleak_object *object;
 
-	if (pointer <= min_addr || pointer >= max_addr) {
-		pointer = struct_page_target(pointer);
-		if (!pointer)
-			return;
-	}
-	object = lookup_object(pointer, true);
+	if (pointer > min_addr && pointer < max_addr)
+		return lookup_object(pointer, true);
+	pointer = struct_page_target(pointer);
+	object = pointer ? lookup_object(pointer, false) : NULL;
+	return object && (object->flags & OBJECT_PAGES) ? object : NULL;
+}
+
+static void scan_pointer(unsigned long pointer, const struct kmemleak_object *scanned)
+{
+	struct kmemleak_object *object = pointer_target(pointer);
+
 	if (object && object != scanned)
 		update_refs(object);
 }
@@ -605,15 +616,17 @@ static bool unreferenced_object(const struct kmemleak_object *object)
 	       (long)(jiffies_last_scan - (object->jiffies + jiffies_min_age)) >= 0;
 }
 
-/* kmemleak_scan(): scan_mutex and kmemleak_lock held. Returns the new leaks. */
-static int kmemleak_scan_locked(void)
+/*
+ * The mark phase: every object white again but the gray ones, then what the roots reach
+ * and what those reach in turn (scan_mutex and kmemleak_lock held).
+ */
+static noinline void mark_from_roots(void)
 {
 	struct kmemleak_object *object;
-	int new_leaks = 0;
 
-	jiffies_last_scan = jiffies_now();
 	list_for_each_entry(object, &object_list, object_list) {
 		object->count = 0;
+		object->flags &= ~OBJECT_LEAK_CHILD;
 		if (color_gray(object))
 			list_add_tail(&object->gray_list, &gray_list);
 	}
@@ -621,6 +634,16 @@ static int kmemleak_scan_locked(void)
 	__builtin_unwind_init();
 	port_for_each_root(scan_root, NULL);
 	scan_gray_list();
+}
+
+/* kmemleak_scan(): scan_mutex and kmemleak_lock held. Returns the new leaks. */
+static int kmemleak_scan_locked(void)
+{
+	struct kmemleak_object *object;
+	int new_leaks = 0;
+
+	jiffies_last_scan = jiffies_now();
+	mark_from_roots();
 
 	/* Re-scan the objects that changed since the previous scan: they may be in use. */
 	list_for_each_entry(object, &object_list, object_list) {
@@ -683,8 +706,6 @@ void kmm_kmemleak_clear(void)
 
 /* ---- at exit: the roots of what was lost ----------------------------------------------- */
 
-#define OBJECT_LEAK_CHILD (1 << 4) /* exit_leaks(): another leaked object points to it */
-
 /* A leaked object's words: the other leaked objects they point to are not roots. */
 __attribute__((no_sanitize_address, no_sanitize_thread)) static void
 mark_leak_children(const struct kmemleak_object *leak)
@@ -695,12 +716,8 @@ mark_leak_children(const struct kmemleak_object *leak)
 	if (leak->flags & OBJECT_NO_SCAN)
 		return;
 	for (; p + 1 <= end; p++) {
-		unsigned long pointer = *p;
-		struct kmemleak_object *object;
+		struct kmemleak_object *object = pointer_target(*p);
 
-		if (pointer <= min_addr || pointer >= max_addr)
-			pointer = struct_page_target(pointer);
-		object = pointer ? lookup_object(pointer, true) : NULL;
 		if (object && object != leak)
 			object->flags |= OBJECT_LEAK_CHILD;
 	}
@@ -727,15 +744,7 @@ int kmemleak_exit_leaks(void (*show)(unsigned long ptr, size_t size, unsigned lo
 	mutex_lock(&scan_mutex);
 	spin_lock(&kmemleak_lock);
 	metadata_access_enable();
-	list_for_each_entry(object, &object_list, object_list) {
-		object->count = 0;
-		object->flags &= ~OBJECT_LEAK_CHILD;
-		if (color_gray(object))
-			list_add_tail(&object->gray_list, &gray_list);
-	}
-	__builtin_unwind_init();
-	port_for_each_root(scan_root, NULL);
-	scan_gray_list();
+	mark_from_roots();
 	list_for_each_entry(object, &object_list, object_list) {
 		if (exit_leak(object)) {
 			mark_leak_children(object);

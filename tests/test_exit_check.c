@@ -129,8 +129,8 @@ static void leaking_child(void *arg)
 	 * The first vmalloc area starts where the vmalloc window does, which kmm's own data
 	 * points at (kmemleak is conservative): the leak is made the second.
 	 */
-	kept[0] = vmalloc(PAGE_SIZE);
-	kept[1] = alloc_pages(GFP_KERNEL, 1);
+	kept[0] = vzalloc(PAGE_SIZE); /* zeroed: no stale word in them to look like a reference */
+	kept[1] = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
 	leak();
 	scrub_stack();
 	exit(0);

@@ -36,39 +36,6 @@
 
 /* ---- every page back? ------------------------------------------------------------------- */
 
-static unsigned long shrink_everything(void)
-{
-	static struct kmem_cache *caches[SLAB_MAX_CACHES];
-	struct kmm_page_stats st;
-	struct kmem_cache *s;
-	int n = 0;
-
-	vm_unmap_aliases();
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list)
-		caches[n++] = s;
-	mutex_unlock(&slab_mutex);
-	for (int i = 0; i < n; i++)
-		kmem_cache_shrink(caches[i]);
-	drain_all_pages(NULL);
-	kmm_page_stats(&st);
-	return st.allocated;
-}
-
-/*
- * Pages handed out once everything that is only cached has been given back: lazily
- * freed vmalloc areas purged, every cache shrunk, the per-CPU page lists drained -
- * until nothing changes, since shrinking one cache frees objects (sheaves) to another.
- */
-static unsigned long pages_in_use(void)
-{
-	unsigned long last = shrink_everything(), now;
-
-	for (int i = 0; i < 10 && (now = shrink_everything()) != last; i++)
-		last = now;
-	return last;
-}
-
 /*
  * What must come back: every page outside the slabs, every object of every cache and,
  * where the order of allocations is fixed (one thread), every slab page. With threads,
@@ -86,7 +53,7 @@ static void usage_take(struct usage *u)
 	size_t len = 0;
 	FILE *f;
 
-	u->pages = pages_in_use();
+	u->pages = pages_in_use_quiesced();
 	u->slab_pages = meminfo_kb("Slab") / (PAGE_SIZE / 1024);
 	CAPTURE(buf, kmm_report(out, "slabinfo"));
 	f = open_memstream(&u->slabinfo, &len);
@@ -274,7 +241,7 @@ static int sweep(const char *name, sweep_op op)
 	int injected = 0, n;
 
 	op(); /* warm: lazily created state is not a leak */
-	before = pages_in_use();
+	before = pages_in_use_quiesced();
 	for (n = 1; n < 500; n++) {
 		bool ok;
 		unsigned int left;
@@ -283,7 +250,7 @@ static int sweep(const char *name, sweep_op op)
 		ok = op();
 		left = kmm_fail_nth_get();
 		kmm_fail_nth_set(0);
-		after = pages_in_use();
+		after = pages_in_use_quiesced();
 		if (after != before) {
 			fprintf(stderr, "%s: fail-nth %d: %lu pages in use, %lu before\n", name, n,
 				after, before);

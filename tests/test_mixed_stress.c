@@ -193,6 +193,8 @@ static unsigned long stash_scan(struct shrinker *sh, struct shrink_control *sc)
 
 /* ---- the threads -------------------------------------------------------------------------- */
 
+static pthread_barrier_t all_done;
+
 static void *stress_thread(void *arg)
 {
 	uint64_t r = 0x2545f4914f6cdd1dULL * ((uintptr_t)arg + 1);
@@ -223,6 +225,11 @@ static void *stress_thread(void *arg)
 			}
 		}
 	}
+	/*
+	 * Keep the live set until every thread is done: on a loaded machine the threads may
+	 * run one after another, and memory runs short only while all budgets are held.
+	 */
+	pthread_barrier_wait(&all_done);
 	for (unsigned int i = 0; i < NR_LIVE; i++)
 		free_object(live[i]);
 	free(live);
@@ -245,6 +252,7 @@ TEST(mixed_operations_under_memory_pressure)
 	REQUIRE(caches[0] && caches[1] && caches[2] && reclaim_cache);
 	kmm_page_stats(&before);
 
+	pthread_barrier_init(&all_done, NULL, NR_THREADS);
 	for (uintptr_t i = 0; i < NR_THREADS; i++)
 		REQUIRE(!pthread_create(&threads[i], NULL, stress_thread, (void *)i));
 	for (int i = 0; i < NR_THREADS; i++)

@@ -12,9 +12,6 @@
 #include "fault-inject.h"
 #include "kasan.h"
 
-#define EINVAL 22
-#define EBUSY  16
-
 struct kmm_config kmm_cfg;
 unsigned int nr_cpu_ids = 1;
 _Atomic int kmm_initialised;

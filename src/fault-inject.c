@@ -19,9 +19,6 @@
 #include "fault-inject.h"
 #include "slab.h"
 
-#define EINVAL 22
-#define ENOENT 2
-
 _Atomic int fault_inject_active;
 
 /* Attribute writes, and the references that follow the probabilities. */

@@ -49,6 +49,18 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
+/*
+ * The error numbers kmm returns, negated as the kernel does: the kernel's values
+ * (include/uapi/asm-generic/errno-base.h), which are also every C library's on Linux.
+ */
+#define ENOENT 2
+#define E2BIG  7
+#define ENOMEM 12
+#define EBUSY  16
+#define EEXIST 17
+#define EINVAL 22
+#define ERANGE 34
+
 /* ---- config.c: configuration and start-up --------------------------------------- */
 
 /* The configuration in force; valid once kmm_ready() is true. */

@@ -19,8 +19,6 @@
 #include "internal.h"
 #include "slab.h"
 
-#define ENOMEM 12
-
 /* io_schedule_timeout(5*HZ): a waiter looks again after 5 s even without a wake-up. */
 #define MEMPOOL_WAIT_NS (5ULL * 1000 * 1000 * 1000)
 

@@ -21,8 +21,6 @@
 
 #include "internal.h"
 
-#define ENOMEM 12
-
 /* x86-64 zone boundaries */
 #define DMA_END_PFN   ((16UL << 20) >> PAGE_SHIFT)
 #define DMA32_END_PFN ((4UL << 30) >> PAGE_SHIFT)

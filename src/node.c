@@ -12,8 +12,6 @@
  */
 #include "internal.h"
 
-#define ENOENT 2
-
 static unsigned long K(unsigned long pages)
 {
 	return pages << (PAGE_SHIFT - 10);

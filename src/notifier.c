@@ -12,10 +12,6 @@
 
 #include "internal.h"
 
-#define ENOENT 2
-#define EBUSY  16
-#define EEXIST 17
-
 _Static_assert(sizeof(struct mutex) == sizeof(((struct blocking_notifier_head *)0)->lock) &&
 		       _Alignof(struct mutex) == _Alignof(unsigned int),
 	       "the chain's lock word holds a struct mutex");

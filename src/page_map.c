@@ -22,9 +22,6 @@
  */
 #include "slab.h"
 
-#define ENOENT 2
-#define ENOMEM 12
-
 /* ---- owners --------------------------------------------------------------------------- */
 
 /* Who owns a page frame: one number per kind, one per free order, migratetype, cache. */

@@ -18,8 +18,6 @@
  */
 #include "internal.h"
 
-#define ENOENT 2
-
 /*
  * Longest text one seq_printf() call produces; longer output is cut. The kernel's show
  * functions print one line, or one group of short lines, per call: the longest here is

@@ -61,15 +61,6 @@
 #include "kasan.h"
 #include "slab.h"
 
-#ifndef ENOENT
-#define ENOENT 2
-#endif
-#ifndef E2BIG
-#define E2BIG 7
-#endif
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
 #ifndef fls
 #define fls(x) ((x) ? 32 - __builtin_clz(x) : 0)
 #endif

@@ -19,10 +19,6 @@
 #include "kasan.h"
 #include "slab.h"
 
-#define EINVAL 22
-#define ENOMEM 12
-#define ENOENT 2
-
 DEFINE_MUTEX(slab_mutex);
 LIST_HEAD(slab_caches);
 LIST_HEAD(slab_thread_areas);

@@ -57,12 +57,6 @@
 #include "kasan.h"
 #include "slab.h"
 
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
-#ifndef ENOENT
-#define ENOENT 2
-#endif
 #ifndef DIV_ROUND_UP
 #define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
 #endif

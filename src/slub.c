@@ -40,9 +40,6 @@
 
 /* ---- geometry: calculate_sizes, calculate_order (mm/slub.c) ---- */
 
-#ifndef EINVAL
-#define EINVAL 22
-#endif
 #ifndef fls
 /* 1-based index of the most significant set bit, 0 for 0 (asm-generic/bitops/fls.h). */
 #define fls(x) ((x) ? 32 - __builtin_clz(x) : 0)
@@ -347,16 +344,6 @@ int slub_calculate_geometry(const struct slub_geometry_args *args, struct slub_g
  */
 
 #include "slab.h"
-
-#ifndef ENOENT
-#define ENOENT 2
-#endif
-#ifndef E2BIG
-#define E2BIG 7
-#endif
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
 
 /* CONFIG_SLAB_FREELIST_HARDENED: free pointers obfuscated, the naive double-free check. */
 static const bool slab_freelist_hardened = true;

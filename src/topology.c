@@ -13,8 +13,6 @@
  */
 #include "internal.h"
 
-#define EINVAL 22
-
 port_thread_local unsigned int kmm_bound_cpu;
 
 int __node_distance(int from, int to)

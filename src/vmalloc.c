@@ -58,12 +58,6 @@
 #include "internal.h"
 #include "rbtree.h"
 
-#define ENOMEM 12
-#define EBUSY  16
-#define EINVAL 22
-#define ERANGE 34
-#define ENOENT 2
-
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-4095)
 
 /* mm/internal.h: the flags that say how hard to try, passed on to nested allocations. */

@@ -23,10 +23,6 @@
  */
 #include "internal.h"
 
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
-
 /* ---- node counters ------------------------------------------------------------------ */
 
 /*

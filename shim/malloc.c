@@ -6,7 +6,7 @@
  * malloc_trim, and the __libc_* names glibc's own code and some programs call.
  *
  * How sizes map (see shim.h for the fast path):
- *   1..4096 bytes        the kmalloc cache kmalloc_slab() names, through the tables;
+ *   1..8192 bytes        the kmalloc cache kmalloc_slab() names, through the tables;
  *   up to INT_MAX        kvmalloc(): kmalloc caches, then whole pages, then vmalloc;
  *   up to PTRDIFF_MAX    vmalloc() (kvmalloc refuses more than INT_MAX, as the kernel);
  *   more                 ENOMEM at once, as glibc (no object may span half the space).
@@ -175,13 +175,17 @@ void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp)
 	return p ? p : set_enomem();
 }
 
-/* The sheaf was empty: the front end refills it, or the slow path says why not (errno). */
+/*
+ * The sheaf was empty: the front end refills it, or the slow path says why not (errno).
+ * Above a page kvmalloc() asks kmalloc() not to retry hard (vmalloc is its fallback): the
+ * slow path's.
+ */
 noinline void *shim_alloc_cache(struct kmem_cache *s, size_t size, gfp_t gfp)
 {
 	void *p;
 
-	if (unlikely(s == &kmalloc_boot_cache))
-		return shim_alloc_slow(size, gfp); /* the table is not filled */
+	if (unlikely(s == &kmalloc_boot_cache) || size > PAGE_SIZE)
+		return shim_alloc_slow(size, gfp); /* the table is not filled, or kvmalloc's */
 	p = __kmalloc_cache(s, gfp, size);
 
 	return likely(p) ? p : shim_alloc_slow(size, gfp);

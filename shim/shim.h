@@ -24,11 +24,12 @@
 #define SHIM_SMALL_MAX 1024
 #define SHIM_SLOTS     (SHIM_SMALL_MAX / 8)
 /*
- * Sizes above it up to a page find theirs in a second table, one slot per KiB: kmalloc's
- * classes there are powers of two (2k, 4k), whose bounds are slot bounds. Up to a page
- * kvmalloc() is kmalloc() with the caller's flags, so the sheaf may serve them inline too.
+ * Sizes above it up to the largest kmalloc cache find theirs in a second table, one slot
+ * per KiB: kmalloc's classes there are powers of two (2k, 4k, 8k), whose bounds are slot
+ * bounds. kvmalloc() takes an object of such a size from the thread's sheaf first, as
+ * the inline path does; what it does when the sheaf is empty is shim_alloc_cache()'s.
  */
-#define SHIM_PAGE_MAX	PAGE_SIZE
+#define SHIM_PAGE_MAX	KMALLOC_MAX_CACHE_SIZE
 #define SHIM_PAGE_SLOTS (SHIM_PAGE_MAX / 1024)
 _Static_assert(SHIM_SMALL_MAX % 1024 == 0, "the second table starts at a slot bound");
 /* malloc's memory may wait for reclaim, and failing quietly is malloc's way. */

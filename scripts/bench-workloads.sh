@@ -2,8 +2,11 @@
 # The mimalloc-bench style workloads (bench/workloads/: cfrac, espresso, larson, mstress,
 # xmalloc-test, cache-scratch, glibc-simple, glibc-thread, written anew in C) under every
 # malloc at hand: kmm's malloc shim (build/libkmm-malloc.so, by LD_PRELOAD, on SLUB and
-# SLAB), glibc as it is, and jemalloc, mimalloc and tcmalloc by LD_PRELOAD. Each run is
-# timed and its peak RSS taken by /usr/bin/time; the figures are medians of RUNS runs,
+# SLAB), glibc as it is, and jemalloc, mimalloc and tcmalloc by LD_PRELOAD. Each run's
+# wall time is taken to the microsecond by date(1) around it (/usr/bin/time's %e has
+# 10 ms steps, too coarse for runs of a few tenths of a second) and its peak RSS by
+# /usr/bin/time; the workloads' default sizes make the best peer take about 0.2-0.5 s
+# each. The figures are medians of RUNS runs,
 # interleaved in rounds so that a shared machine's noise falls on all alike. Prints two
 # Markdown tables (time and peak RSS, each with its ratio to the best peer) and draws
 # them with gnuplot as $OUT/workloads-time.svg and $OUT/workloads-rss.svg.
@@ -60,6 +63,11 @@ args() {
 	esac
 }
 
+# now_ns: the wall clock in nanoseconds (GNU date)
+now_ns() {
+	date +%s%N
+}
+
 # run WORKLOAD LABEL PRELOAD SLAB: one timed run, "WORKLOAD LABEL SECONDS KB" into raw
 run() {
 	if [ -n "$3" ]; then
@@ -71,10 +79,12 @@ run() {
 	name=$(echo "$1" | tr _ -) # mimalloc-bench's names: xmalloc-test, glibc-simple
 	label=$2
 	shift 4
+	start=$(now_ns)
 	# shellcheck disable=SC2046
-	if timeout "$WL_TIMEOUT" /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" $(args "$wl") \
+	if timeout "$WL_TIMEOUT" /usr/bin/time -f "%M" -o "$TMP/time" "$@" $(args "$wl") \
 		>/dev/null 2>"$TMP/err"; then
-		echo "$name $label $(cat "$TMP/time")" >>"$TMP/raw"
+		end=$(now_ns)
+		echo "$name $label $(((end - start) / 1000)) $(cat "$TMP/time")" >>"$TMP/raw"
 	else
 		echo "bench-workloads: $wl under $label failed or ran past ${WL_TIMEOUT}s:" >&2
 		tail -3 "$TMP/err" >&2
@@ -101,7 +111,7 @@ for a in $allocs; do
 	labels="$labels ${a%%=*}"
 done
 
-# table FIELD TITLE UNIT SCALE: medians of column FIELD (3: seconds, 4: KB) per workload
+# table FIELD TITLE UNIT SCALE: medians of column FIELD (3: microseconds, 4: KB) per workload
 # and allocator, each with its ratio to the best peer (kmm columns are not peers), and
 # the ratios alone into $TMP/FIELD.dat for gnuplot.
 table() {
@@ -192,7 +202,7 @@ echo "bench/workloads/, $WL_THREADS threads where a workload has threads; kmm is
 echo "shim on each slab back-end, the peers are glibc and, by LD_PRELOAD, the others."
 [ -z "$missing$kmm_missing" ] || echo "Not found:$missing$kmm_missing."
 echo
-table 3 "Time" s 1 | tee "$OUT/workloads.md"
+table 3 "Time" s 1000000 | tee "$OUT/workloads.md"
 table 4 "Peak RSS" MiB 1024 | tee -a "$OUT/workloads.md"
 plot 3 "$OUT/workloads-time.svg" "mimalloc-bench style workloads: time"
 plot 4 "$OUT/workloads-rss.svg" "mimalloc-bench style workloads: peak RSS"

@@ -6,7 +6,7 @@
  * malloc_trim, and the __libc_* names glibc's own code and some programs call.
  *
  * How sizes map (see shim.h for the fast path):
- *   1..1024 bytes        the kmalloc cache kmalloc_slab() names, through the table;
+ *   1..8192 bytes        the kmalloc cache kmalloc_slab() names, through the tables;
  *   up to INT_MAX        kvmalloc(): kmalloc caches, then whole pages, then vmalloc;
  *   up to PTRDIFF_MAX    vmalloc() (kvmalloc refuses more than INT_MAX, as the kernel);
  *   more                 ENOMEM at once, as glibc (no object may span half the space).
@@ -44,6 +44,10 @@ const char kmm_ram_backing_default[] = "anon";
 
 _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS] = {
 	[0 ... SHIM_SLOTS - 1] = &kmalloc_boot_cache, /* until kmm is up; for ever with SLOB */
+};
+/* Slot 0 (sizes up to 1 KiB) is the first table's: it stays the boot cache. */
+_Atomic(struct kmem_cache *) shim_page_cache[SHIM_PAGE_SLOTS] = {
+	[0 ... SHIM_PAGE_SLOTS - 1] = &kmalloc_boot_cache,
 };
 /* SLOB: kmalloc aligns non-power-of-two sizes to 8 bytes only. */
 static bool kmalloc_align_small;
@@ -92,8 +96,20 @@ static size_t boot_block_size(const void *p)
 	return size;
 }
 
+/* Each slot of @table (@step bytes each, from @first) gets the cache of its largest size. */
+static void shim_fill_table(_Atomic(struct kmem_cache *) *table, unsigned int first,
+			    unsigned int slots, size_t step)
+{
+	for (unsigned int slot = first; slot < slots; slot++) {
+		struct kmem_cache *s = kmalloc_slab((slot + 1) * step, SHIM_GFP);
+
+		atomic_store_explicit(&table[slot], s ? s : &kmalloc_boot_cache,
+				      memory_order_relaxed);
+	}
+}
+
 /*
- * Bring kmm up and fill the table with kmalloc_slab()'s answers. Concurrent callers
+ * Bring kmm up and fill the tables with kmalloc_slab()'s answers. Concurrent callers
  * store the same values; the release store publishes them to the fast path.
  */
 static noinline void shim_init(void)
@@ -102,11 +118,9 @@ static noinline void shim_init(void)
 	kmm_ensure_init();
 	shim_initialising = false;
 	kmalloc_align_small = slab_ops->kmalloc != NULL;
-	for (unsigned int slot = 0; slot < SHIM_SLOTS && !kmalloc_align_small; slot++) {
-		struct kmem_cache *s = kmalloc_slab((slot + 1) * 8, SHIM_GFP);
-
-		atomic_store_explicit(&shim_small_cache[slot], s ? s : &kmalloc_boot_cache,
-				      memory_order_relaxed);
+	if (!kmalloc_align_small) {
+		shim_fill_table(shim_small_cache, 0, SHIM_SLOTS, 8);
+		shim_fill_table(shim_page_cache, SHIM_SMALL_MAX / 1024, SHIM_PAGE_SLOTS, 1024);
 	}
 	atomic_store_explicit(&shim_ready, true, memory_order_release);
 }
@@ -161,13 +175,17 @@ void *shim_alloc_aligned(size_t align, size_t size, gfp_t gfp)
 	return p ? p : set_enomem();
 }
 
-/* The sheaf was empty: the front end refills it, or the slow path says why not (errno). */
+/*
+ * The sheaf was empty: the front end refills it, or the slow path says why not (errno).
+ * Above a page kvmalloc() asks kmalloc() not to retry hard (vmalloc is its fallback): the
+ * slow path's.
+ */
 noinline void *shim_alloc_cache(struct kmem_cache *s, size_t size, gfp_t gfp)
 {
 	void *p;
 
-	if (unlikely(s == &kmalloc_boot_cache))
-		return shim_alloc_slow(size, gfp); /* the table is not filled */
+	if (unlikely(s == &kmalloc_boot_cache) || size > PAGE_SIZE)
+		return shim_alloc_slow(size, gfp); /* the table is not filled, or kvmalloc's */
 	p = __kmalloc_cache(s, gfp, size);
 
 	return likely(p) ? p : shim_alloc_slow(size, gfp);

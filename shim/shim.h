@@ -23,12 +23,22 @@
 /* Sizes 1..SHIM_SMALL_MAX find their cache in the table; one slot per 8 bytes. */
 #define SHIM_SMALL_MAX 1024
 #define SHIM_SLOTS     (SHIM_SMALL_MAX / 8)
+/*
+ * Sizes above it up to the largest kmalloc cache find theirs in a second table, one slot
+ * per KiB: kmalloc's classes there are powers of two (2k, 4k, 8k), whose bounds are slot
+ * bounds. kvmalloc() takes an object of such a size from the thread's sheaf first, as
+ * the inline path does; what it does when the sheaf is empty is shim_alloc_cache()'s.
+ */
+#define SHIM_PAGE_MAX	KMALLOC_MAX_CACHE_SIZE
+#define SHIM_PAGE_SLOTS (SHIM_PAGE_MAX / 1024)
+_Static_assert(SHIM_SMALL_MAX % 1024 == 0, "the second table starts at a slot bound");
 /* malloc's memory may wait for reclaim, and failing quietly is malloc's way. */
 #define SHIM_GFP (GFP_KERNEL | __GFP_NOWARN)
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
 extern _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS];
+extern _Atomic(struct kmem_cache *) shim_page_cache[SHIM_PAGE_SLOTS];
 
 /* Bring kmm up, as the first allocation does: anything else of kmm's is called after it. */
 void shim_start(void);
@@ -39,22 +49,33 @@ void shim_free_slow(void *p);
 size_t shim_usable_size(const void *p);
 
 /*
- * kmalloc(size): 1..SHIM_SMALL_MAX through the table, from the thread's sheaf inline (the
- * front end's own fast path); everything else, and a failure (errno), the slow path's.
+ * An object of @s from the thread's sheaf inline (the front end's own fast path), else
+ * shim_alloc_cache(). kmalloc_boot_cache until the tables are filled: its sheaf is always
+ * empty.
+ */
+static __always_inline void *shim_alloc_from(_Atomic(struct kmem_cache *) *slot, size_t size,
+					     gfp_t gfp)
+{
+	struct kmem_cache *s = atomic_load_explicit(slot, memory_order_relaxed);
+	void *object;
+
+	if (likely(slab_alloc_fast(s, &object)))
+		return gfp & __GFP_ZERO ? memset(object, 0, size) : object;
+	return shim_alloc_cache(s, size, gfp);
+}
+
+/*
+ * kmalloc(size): 1..SHIM_PAGE_MAX through the tables; everything else, and a failure
+ * (errno), the slow path's.
  */
 static __always_inline void *shim_alloc(size_t size, gfp_t gfp)
 {
-	size_t slot = (size - 1) >> 3; /* size 0 wraps far past the table */
-	struct kmem_cache *s;
-	void *object;
+	size_t slot = (size - 1) >> 3; /* size 0 wraps far past the tables */
 
-	if (likely(slot < SHIM_SLOTS)) {
-		/* kmalloc_boot_cache until the table is filled: its sheaf is always empty */
-		s = atomic_load_explicit(&shim_small_cache[slot], memory_order_relaxed);
-		if (likely(slab_alloc_fast(s, &object)))
-			return gfp & __GFP_ZERO ? memset(object, 0, size) : object;
-		return shim_alloc_cache(s, size, gfp);
-	}
+	if (likely(slot < SHIM_SLOTS))
+		return shim_alloc_from(&shim_small_cache[slot], size, gfp);
+	if (slot < SHIM_PAGE_MAX / 8)
+		return shim_alloc_from(&shim_page_cache[(size - 1) >> 10], size, gfp);
 	return shim_alloc_slow(size, gfp);
 }
 

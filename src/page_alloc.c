@@ -65,16 +65,23 @@ static struct wait_queue_head free_pages_wait;
 
 /* ---- struct page helpers -------------------------------------------------------------- */
 
-static inline void set_page_links(struct page *page, enum zone_type zone, int nid)
+#define PAGE_LINKS_MASK ((ZONES_MASK << ZONES_PGSHIFT) | (NODES_MASK << NODES_PGSHIFT))
+
+/* The zone and node bits of page->flags for a page of @zone. */
+static inline unsigned long zone_page_links(const struct zone *zone)
 {
-	page->flags &= ~((ZONES_MASK << ZONES_PGSHIFT) | (NODES_MASK << NODES_PGSHIFT));
-	page->flags |=
-		((unsigned long)zone << ZONES_PGSHIFT) | ((unsigned long)nid << NODES_PGSHIFT);
+	return ((unsigned long)zone->zone_idx << ZONES_PGSHIFT) |
+	       ((unsigned long)zone->zone_pgdat->node_id << NODES_PGSHIFT);
+}
+
+static inline void set_page_links_bits(struct page *page, unsigned long links)
+{
+	page->flags = (page->flags & ~PAGE_LINKS_MASK) | links;
 }
 
 static inline void set_page_links_zone(struct page *page, const struct zone *zone)
 {
-	set_page_links(page, (enum zone_type)zone->zone_idx, zone->zone_pgdat->node_id);
+	set_page_links_bits(page, zone_page_links(zone));
 }
 
 static inline unsigned int buddy_order(const struct page *page)
@@ -905,33 +912,43 @@ static inline struct page *rmqueue(struct zone *preferred_zone, struct zone *zon
 
 /* ---- preparing and releasing pages ---------------------------------------------------------- */
 
-static void prep_compound_page(struct page *page, unsigned int order)
+/*
+ * A tail's struct page may never have been written (mem_map is populated lazily, where
+ * the kernel initialises every struct page at boot): each tail gets its zone and node
+ * here, in the same pass that makes it a compound tail when @compound.
+ */
+static void prep_tail_pages(struct page *page, unsigned int order, unsigned long links,
+			    bool compound)
 {
 	unsigned long nr = 1UL << order;
 
+	if (!compound) {
+		for (unsigned long i = 1; i < nr; i++)
+			set_page_links_bits(page + i, links);
+		return;
+	}
 	page->flags |= 1UL << PG_head;
-	for (unsigned long i = 1; i < nr; i++)
+	for (unsigned long i = 1; i < nr; i++) {
+		set_page_links_bits(page + i, links);
 		page[i].compound_head = (unsigned long)page | 1;
+	}
 	page[1].compound_order = (unsigned char)order;
 }
 
 static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp_flags,
 			  const struct zone *zone)
 {
-	unsigned long nr = 1UL << order;
+	unsigned long links = zone_page_links(zone);
 
-	set_page_links_zone(page, zone);
+	set_page_links_bits(page, links);
 	page->private = 0;
 	page->mapping = NULL;
 	init_page_count(page);
-	/* a tail's struct page may never have been written: give it its zone and node */
-	for (unsigned long i = 1; i < nr; i++)
-		set_page_links_zone(page + i, zone);
+	if (order) /* before clearing: a highmem tail is mapped by its zone */
+		prep_tail_pages(page, order, links, gfp_flags & __GFP_COMP);
 	gfp_flags = kasan_alloc_pages(page, order, gfp_flags);
 	if (gfp_flags & __GFP_ZERO)
-		kernel_init_pages(page, nr);
-	if (order && (gfp_flags & __GFP_COMP))
-		prep_compound_page(page, order);
+		kernel_init_pages(page, 1UL << order);
 }
 
 static void bad_page(struct page *page, const char *reason)

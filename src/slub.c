@@ -1452,10 +1452,13 @@ static void *next_freelist_entry(struct kmem_cache *s, unsigned long *pos, void 
 	return (char *)start + idx;
 }
 
-/* A new object: debug patterns, then the constructor - once in the object's life. */
-static void *setup_object(struct kmem_cache *s, void *object)
+/*
+ * A new object: debug patterns, then the constructor - once in the object's life. Inline:
+ * a new slab calls it for every object, and most caches have neither.
+ */
+static __always_inline void *setup_object(struct kmem_cache *s, void *object)
 {
-	if (kmem_cache_debug(s))
+	if (unlikely(kmem_cache_debug(s)))
 		setup_object_debug(s, object);
 	if (unlikely(s->ctor))
 		s->ctor(object);

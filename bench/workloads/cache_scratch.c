@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 {
 	int threads = (int)wl_arg(argc, argv, 1, 2);
 
-	iterations = wl_arg(argc, argv, 2, 100000);
+	iterations = wl_arg(argc, argv, 2, 600000);
 	object_size = (size_t)wl_arg(argc, argv, 3, 8);
 	writes = wl_arg(argc, argv, 4, 200);
 	handed = wl_malloc(sizeof(char *) * (size_t)threads);

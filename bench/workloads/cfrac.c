@@ -121,7 +121,7 @@ static uint64_t isqrt(uint64_t n)
 
 int main(int argc, char **argv)
 {
-	long steps = wl_arg(argc, argv, 1, 400000);
+	long steps = wl_arg(argc, argv, 1, 600000);
 	const uint64_t base = 1000000007ULL * 998244353ULL; /* a 60-bit semiprime */
 	uint64_t k = 1, n = base, a0 = isqrt(n), m = 0, d = 1, a = a0;
 	struct big *p0 = big_from(1), *p1 = big_from(a0), *q0 = big_from(0), *q1 = big_from(1);

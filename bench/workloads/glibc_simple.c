@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 16, 32, 64, 128, 256, 512, 1024, 4096 };
 	static const int batches[] = { 25, 100, 400 };
-	long rounds = wl_arg(argc, argv, 1, 600);
+	long rounds = wl_arg(argc, argv, 1, 6000);
 	static void *p[400];
 	unsigned long sum = 0;
 

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 {
 	int threads = (int)wl_arg(argc, argv, 1, 2);
 
-	iterations = wl_arg(argc, argv, 2, 400000);
+	iterations = wl_arg(argc, argv, 2, 4000000);
 	wl_run_threads(threads, worker);
 	printf("glibc-thread: %d threads x %ld\n", threads, iterations);
 	return 0;

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	unsigned long touched = 0;
 
 	rounds = wl_arg(argc, argv, 2, 20);
-	ops = wl_arg(argc, argv, 3, 100000);
+	ops = wl_arg(argc, argv, 3, 800000);
 	for (int i = 0; i < threads; i++) {
 		w[i].rng = 0x1234567ULL * (uint64_t)(i + 1);
 		for (int k = 0; k < SLOTS; k++)

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 
 	threads = (int)wl_arg(argc, argv, 1, 2);
 	rounds = wl_arg(argc, argv, 2, 10);
-	steps = wl_arg(argc, argv, 3, 100000);
+	steps = wl_arg(argc, argv, 3, 600000);
 	retained = calloc((size_t)threads * 4096, sizeof(void *));
 	nretained = calloc((size_t)threads, sizeof(size_t));
 	for (long r = 0; r < rounds; r++)

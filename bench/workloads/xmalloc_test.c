@@ -92,7 +92,7 @@ static void *thread(void *arg)
 int main(int argc, char **argv)
 {
 	pairs = (int)wl_arg(argc, argv, 1, 1);
-	blocks = wl_arg(argc, argv, 2, 2000000);
+	blocks = wl_arg(argc, argv, 2, 4000000);
 	producers_left = pairs;
 	wl_run_threads(2 * pairs, thread);
 	printf("xmalloc-test: %d producers, %d consumers, %ld blocks each\n", pairs, pairs, blocks);

@@ -23,7 +23,11 @@ TEST(rss_falls_back_after_freeing_medium_blocks)
 	peak = proc_status_kb("VmRSS");
 	for (int i = 0; i < NR_BLOCKS; i++)
 		free(block[i]);
-	/* the reporting worker runs in the background: give it up to 10 s */
+	/*
+	 * The reporting worker runs in the background: give it up to 10 s. The 32nd free
+	 * requests a report; frees made after it started wait for 32 more, so on a loaded
+	 * machine up to 31 of the 64 blocks may stay: more than half must go.
+	 */
 	for (int tries = 0; tries < 100; tries++) {
 		end = proc_status_kb("VmRSS");
 		if (end - start < (peak - start) / 4)
@@ -33,7 +37,7 @@ TEST(rss_falls_back_after_freeing_medium_blocks)
 	printf("VmRSS: %ld kB at the start, %ld kB at the peak, %ld kB after the frees\n", start,
 	       peak, end);
 	CHECK(peak - start >= (NR_BLOCKS * BLOCK >> 10) * 3 / 4);
-	CHECK(end - start < (peak - start) / 4);
+	CHECK(end - start < (peak - start) / 2);
 }
 
 int main(int argc, char **argv)

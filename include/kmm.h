@@ -63,6 +63,9 @@ struct kmm_config {
 	const char *fault_attr;
 	/* the exit check (src/exit_check.c): 0: default (off), 1: on, 2: strict, -1: off */
 	int check_at_exit;
+	/* page_reporting.page_reporting_order=: report free blocks of this order and up */
+	int page_reporting_order;     /* 0: default (10, MAX_PAGE_ORDER), -1: 0 */
+	long page_reporting_delay_ms; /* wait before a report: 0: default (2000), -1: 0 */
 };
 
 /*

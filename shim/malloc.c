@@ -42,6 +42,17 @@
  */
 const char kmm_ram_backing_default[] = "anon";
 
+/*
+ * Free page reporting for a process, not a VM (the kernel's page_reporting_order= and
+ * PAGE_REPORTING_DELAY are sized for a hypervisor round trip per batch; here a report
+ * is one madvise): freed blocks of PAGE_ALLOC_COSTLY_ORDER (32 KiB) and up go back to
+ * the host 1 ms after they pile up, so that RSS follows what the program holds, as
+ * glibc's trimming and munmap make it do. KMM_PAGE_REPORTING_ORDER and
+ * KMM_PAGE_REPORTING_DELAY override these; the library keeps max-order blocks and 2 s.
+ */
+const unsigned int kmm_page_reporting_order_default = PAGE_ALLOC_COSTLY_ORDER;
+const unsigned long kmm_page_reporting_delay_ms_default = 1;
+
 _Atomic(struct kmem_cache *) shim_small_cache[SHIM_SLOTS] = {
 	[0 ... SHIM_SLOTS - 1] = &kmalloc_boot_cache, /* until kmm is up; for ever with SLOB */
 };

@@ -164,6 +164,49 @@ static int config_resolve_debug(struct kmm_config *c)
 	return 0;
 }
 
+/*
+ * What a program linking kmm may choose instead of the library's reporting defaults
+ * (the malloc shim does: see shim/malloc.c); plain values, the environment still wins.
+ */
+extern const unsigned int kmm_page_reporting_order_default __attribute__((weak));
+extern const unsigned long kmm_page_reporting_delay_ms_default __attribute__((weak));
+
+/*
+ * Free page reporting: on or off, page_reporting.page_reporting_order= and the delay
+ * before a requested report runs (the kernel's PAGE_REPORTING_DELAY, 2 s).
+ */
+static int config_resolve_reporting(struct kmm_config *c)
+{
+	const char *s;
+	unsigned long v = 0;
+
+	if (!c->page_reporting && (s = port_getenv("KMM_PAGE_REPORTING")) && *s)
+		c->page_reporting = strcmp(s, "0") ? 1 : -1;
+	if (!c->page_reporting)
+		c->page_reporting = 1;
+	if (!c->page_reporting_order) {
+		v = &kmm_page_reporting_order_default ? kmm_page_reporting_order_default :
+							MAX_PAGE_ORDER;
+		if (!env_ulong("KMM_PAGE_REPORTING_ORDER", MAX_PAGE_ORDER, &v))
+			return -EINVAL;
+		c->page_reporting_order = v ? (int)v : -1;
+	}
+	if (c->page_reporting_order > MAX_PAGE_ORDER) {
+		pr_err("kmm: page reporting order %d: at most %d\n", c->page_reporting_order,
+		       MAX_PAGE_ORDER);
+		return -EINVAL;
+	}
+	if (!c->page_reporting_delay_ms) {
+		/* the kernel's PAGE_REPORTING_DELAY, 2 * HZ */
+		v = &kmm_page_reporting_delay_ms_default ? kmm_page_reporting_delay_ms_default :
+							   2000;
+		if (!env_ulong("KMM_PAGE_REPORTING_DELAY", 1UL << 31, &v))
+			return -EINVAL;
+		c->page_reporting_delay_ms = v ? (long)v : -1;
+	}
+	return 0;
+}
+
 /* Environment overrides fields the caller left unset; then defaults fill the rest. */
 static int config_resolve(struct kmm_config *c)
 {
@@ -222,10 +265,8 @@ static int config_resolve(struct kmm_config *c)
 			return -EINVAL;
 		}
 	}
-	if (!c->page_reporting && (v = port_getenv("KMM_PAGE_REPORTING")) && *v)
-		c->page_reporting = strcmp(v, "0") ? 1 : -1;
-	if (!c->page_reporting)
-		c->page_reporting = 1;
+	if (config_resolve_reporting(c))
+		return -EINVAL;
 	if (!c->numa_bind && (v = port_getenv("KMM_NUMA_BIND")) && *v)
 		c->numa_bind = strcmp(v, "0") ? 1 : -1;
 	if (!c->numa_bind)

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * page_reporting.c - free page reporting (the kernel's mm/page_reporting.c): free
- * max-order blocks are given back to the host so that memory freed by the program is
- * memory the machine gets back, as a balloon driver reports free pages to a hypervisor.
+ * blocks of page_reporting_order and up (max-order by default) are given back to the
+ * host so that memory freed by the program is memory the machine gets back, as a
+ * balloon driver reports free pages to a hypervisor.
  *
- * A freed block that merges up to MAX_PAGE_ORDER bumps a pending count (zone->lock is
- * held then, so nothing else happens there). Once PAGE_REPORTING_CAPACITY blocks are
- * pending, the next lock-free point requests a report; it waits PAGE_REPORTING_DELAY so
- * that short-lived frees are not reported, then isolates unreported blocks one at a
- * time (taking them off the free lists, so nobody allocates them meanwhile), discards
- * their backing through the port with no lock held, and puts them back marked
- * PG_reported. A reported block that gets allocated loses the mark.
+ * A freed block that merges up to page_reporting_order bumps a pending count
+ * (zone->lock is held then, so nothing else happens there). Once
+ * PAGE_REPORTING_CAPACITY blocks are pending, the next lock-free point requests a
+ * report; it waits the reporting delay (the kernel's PAGE_REPORTING_DELAY, 2 s) so that
+ * short-lived frees are not reported, then isolates unreported blocks one at a time,
+ * lowest order first as the kernel (taking them off the free lists, so nobody allocates
+ * them meanwhile), discards their backing through the port with no lock held, and puts
+ * them back marked PG_reported. A reported block that gets allocated loses the mark.
+ * The order and the delay are settings (kmm_config, KMM_PAGE_REPORTING_ORDER and
+ * KMM_PAGE_REPORTING_DELAY); the malloc shim chooses smaller ones than a VM's.
  *
  * The request is the kernel's three-state machine (__page_reporting_request()): idle,
  * requested, active. Only the step from idle wakes the worker; every other request is
@@ -20,9 +24,8 @@
  */
 #include "internal.h"
 
-#define PAGE_REPORTING_ORDER	MAX_PAGE_ORDER
 #define PAGE_REPORTING_CAPACITY 32
-#define PAGE_REPORTING_DELAY_NS (2ULL * 1000 * 1000 * 1000)
+#define NSEC_PER_MSEC		1000000ULL
 
 enum page_reporting_state {
 	PAGE_REPORTING_IDLE,
@@ -37,16 +40,19 @@ static _Atomic bool reporting_stop;
 static struct wait_queue_head reporting_wait;
 static struct port_thread *reporting_thread;
 static _Atomic bool worker_started;
+/* page_reporting.page_reporting_order= and the delay, from kmm_cfg at start-up */
+static unsigned int page_reporting_order = MAX_PAGE_ORDER;
+static uint64_t reporting_delay_ns = 2000 * NSEC_PER_MSEC;
 
 void page_reporting_notify_free(unsigned int order)
 {
-	if (order < PAGE_REPORTING_ORDER ||
+	if (order < page_reporting_order ||
 	    !atomic_load_explicit(&reporting_enabled, memory_order_relaxed))
 		return;
 	atomic_fetch_add_explicit(&page_reporting_pending, 1, memory_order_relaxed);
 }
 
-static unsigned long report_zone(struct zone *zone)
+static unsigned long report_free_list(struct zone *zone, unsigned int order)
 {
 	unsigned long reported = 0;
 
@@ -55,16 +61,26 @@ static unsigned long report_zone(struct zone *zone)
 		int mt;
 
 		spin_lock(&zone->lock);
-		page = page_alloc_isolate_unreported(zone, PAGE_REPORTING_ORDER, &mt);
+		page = page_alloc_isolate_unreported(zone, order, &mt);
 		spin_unlock(&zone->lock);
 		if (!page)
 			break;
-		port_ram_discard(page_to_pfn(page), 1UL << PAGE_REPORTING_ORDER);
+		port_ram_discard(page_to_pfn(page), 1UL << order);
 		spin_lock(&zone->lock);
-		page_alloc_putback_reported(zone, page, PAGE_REPORTING_ORDER, mt);
+		page_alloc_putback_reported(zone, page, order, mt);
 		spin_unlock(&zone->lock);
-		reported += 1UL << PAGE_REPORTING_ORDER;
+		reported += 1UL << order;
 	}
+	return reported;
+}
+
+/* page_reporting_process_zone(): each free list from page_reporting_order up. */
+static unsigned long report_zone(struct zone *zone)
+{
+	unsigned long reported = 0;
+
+	for (unsigned int order = page_reporting_order; order <= MAX_PAGE_ORDER; order++)
+		reported += report_free_list(zone, order);
 	return reported;
 }
 
@@ -88,11 +104,11 @@ unsigned long kmm_page_reporting_flush(void)
 
 /*
  * Let short-lived frees be reallocated before their memory is given away: a full
- * PAGE_REPORTING_DELAY, whatever kicks arrive meanwhile (only a stop cuts it short).
+ * delay, whatever kicks arrive meanwhile (only a stop cuts it short).
  */
 static void reporting_delay(void)
 {
-	uint64_t end = port_clock_ns() + PAGE_REPORTING_DELAY_NS, now;
+	uint64_t end = port_clock_ns() + reporting_delay_ns, now;
 
 	while (!atomic_load(&reporting_stop) && (now = port_clock_ns()) < end) {
 		unsigned int seq = wait_prepare(&reporting_wait);
@@ -160,6 +176,11 @@ void page_reporting_kick_slow(void)
 
 void page_reporting_init(void)
 {
+	page_reporting_order =
+		kmm_cfg.page_reporting_order > 0 ? (unsigned int)kmm_cfg.page_reporting_order : 0;
+	reporting_delay_ns = kmm_cfg.page_reporting_delay_ms > 0 ?
+				     (uint64_t)kmm_cfg.page_reporting_delay_ms * NSEC_PER_MSEC :
+				     0;
 	atomic_store(&reporting_enabled, kmm_cfg.page_reporting > 0);
 }
 

@@ -126,13 +126,12 @@ static inline unsigned long pageblock_index(const struct zone *zone, unsigned lo
  */
 static inline int get_pfnblock_migratetype(const struct zone *zone, unsigned long pfn)
 {
-	return __atomic_load_n(&zone->pageblock_mt[pageblock_index(zone, pfn)], __ATOMIC_RELAXED);
+	return READ_ONCE(zone->pageblock_mt[pageblock_index(zone, pfn)]);
 }
 
 static inline void set_pageblock_migratetype(struct zone *zone, unsigned long pfn, int mt)
 {
-	__atomic_store_n(&zone->pageblock_mt[pageblock_index(zone, pfn)], (unsigned char)mt,
-			 __ATOMIC_RELAXED);
+	WRITE_ONCE(zone->pageblock_mt[pageblock_index(zone, pfn)], (unsigned char)mt);
 }
 
 static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
@@ -714,7 +713,7 @@ static inline struct per_cpu_pages *pcp_spin_trylock(struct zone *zone)
  */
 static inline void pcp_count_add(struct per_cpu_pages *pcp, int delta)
 {
-	__atomic_store_n(&pcp->count, pcp->count + delta, __ATOMIC_RELAXED);
+	WRITE_ONCE(pcp->count, pcp->count + delta);
 }
 
 /* pcp locks have no sleepers (only trylock and lock_slow spin on them): a store frees them. */
@@ -1083,7 +1082,7 @@ static bool page_is_ours(const struct page *page)
 
 static bool put_page_testzero(struct page *page)
 {
-	int old = __atomic_load_n(&page->_refcount.counter, __ATOMIC_RELAXED);
+	int old = READ_ONCE(page->_refcount.counter);
 
 	do {
 		if (unlikely(old <= 0)) {
@@ -1646,8 +1645,7 @@ unsigned long pcp_pages_count(void)
 
 	for_each_populated_zone(zone)
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
-			sum += (unsigned long)__atomic_load_n(&zone->per_cpu_pageset[cpu].count,
-							      __ATOMIC_RELAXED);
+			sum += (unsigned long)READ_ONCE(zone->per_cpu_pageset[cpu].count);
 	return sum;
 }
 

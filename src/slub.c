@@ -446,7 +446,7 @@ static inline bool node_online_for(const struct kmem_cache *s, int node)
 
 static inline unsigned long slab_flags_read(const struct slab *slab)
 {
-	return __atomic_load_n(&slab->__page_flags, __ATOMIC_RELAXED);
+	return READ_ONCE(slab->__page_flags);
 }
 
 static inline void slab_lock(struct slab *slab)
@@ -1273,7 +1273,7 @@ static void free_slab_debug_checks(struct kmem_cache *s, struct slab *slab)
 
 static inline unsigned long node_nr_partial(const struct kmem_cache_node *n)
 {
-	return __atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED);
+	return READ_ONCE(n->nr_partial);
 }
 
 static inline unsigned long node_nr_slabs(struct kmem_cache_node *n)
@@ -1305,7 +1305,7 @@ static void dec_slabs_node(struct kmem_cache *s, int node, int objects)
 /* list_lock held; nr_partial is also read without it, so it is stored atomically */
 static void __add_partial(struct kmem_cache_node *n, struct slab *slab, int tail)
 {
-	__atomic_store_n(&n->nr_partial, n->nr_partial + 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
 	if (tail == DEACTIVATE_TO_TAIL)
 		list_add_tail(&slab->slab_list, &n->partial);
 	else
@@ -1322,7 +1322,7 @@ static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
 	list_del(&slab->slab_list);
 	slab_clear_node_partial(slab);
-	__atomic_store_n(&n->nr_partial, n->nr_partial - 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 }
 
 /* Full slabs are tracked only where validation needs them (SLAB_STORE_USER). */
@@ -1342,27 +1342,27 @@ static void remove_full(struct kmem_cache *s, struct kmem_cache_node *n, struct 
 
 static inline struct slab *cpu_slab_read(const struct kmem_cache_cpu *c)
 {
-	return __atomic_load_n(&c->slab, __ATOMIC_RELAXED);
+	return READ_ONCE(c->slab);
 }
 
 static inline void cpu_slab_write(struct kmem_cache_cpu *c, struct slab *slab)
 {
-	__atomic_store_n(&c->slab, slab, __ATOMIC_RELAXED);
+	WRITE_ONCE(c->slab, slab);
 }
 
 static inline struct slab *cpu_partial_read(const struct kmem_cache_cpu *c)
 {
-	return __atomic_load_n(&c->partial, __ATOMIC_RELAXED);
+	return READ_ONCE(c->partial);
 }
 
 static inline void cpu_partial_write(struct kmem_cache_cpu *c, struct slab *slab)
 {
-	__atomic_store_n(&c->partial, slab, __ATOMIC_RELAXED);
+	WRITE_ONCE(c->partial, slab);
 }
 
 static inline int slab_slabs_read(const struct slab *slab)
 {
-	return __atomic_load_n(&slab->slabs, __ATOMIC_RELAXED);
+	return READ_ONCE(slab->slabs);
 }
 
 /* ---- new slabs ---------------------------------------------------------------------- */
@@ -1698,7 +1698,7 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
 		}
 	}
 	slabs++;
-	__atomic_store_n(&slab->slabs, slabs, __ATOMIC_RELAXED);
+	WRITE_ONCE(slab->slabs, slabs);
 	slab->next = oldslab;
 	cpu_partial_write(c, slab);
 
@@ -2761,12 +2761,12 @@ static bool pcs_ensure_main(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_
  */
 static inline unsigned int barn_count(const unsigned int *nr)
 {
-	return __atomic_load_n(nr, __ATOMIC_RELAXED);
+	return READ_ONCE(*nr);
 }
 
 static inline void barn_count_add(unsigned int *nr, int delta)
 {
-	__atomic_store_n(nr, *nr + (unsigned int)delta, __ATOMIC_RELAXED);
+	WRITE_ONCE(*nr, *nr + (unsigned int)delta);
 }
 
 static struct slab_sheaf *barn_get_empty_sheaf(struct node_barn *barn)
@@ -3465,8 +3465,7 @@ static int slub_cache_shrink(struct kmem_cache *s)
 			if (free == slab->objects) {
 				list_move(&slab->slab_list, &discard);
 				slab_clear_node_partial(slab);
-				__atomic_store_n(&n->nr_partial, n->nr_partial - 1,
-						 __ATOMIC_RELAXED);
+				WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
 				dec_slabs_node(s, node, slab->objects);
 			} else if (free <= SHRINK_PROMOTE_MAX) {
 				list_move(&slab->slab_list, promote + free - 1);

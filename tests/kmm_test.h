@@ -11,6 +11,7 @@
 #define KMM_TEST_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,8 @@ static const char *kmm_current_test;
 
 /*
  * Run fn(arg) in a child process with stderr captured. Returns the child's output
- * (malloc'd, NUL-terminated; free it) and its wait status in *status.
+ * (malloc'd, NUL-terminated; free it), or NULL if malloc failed (under the malloc shim
+ * with fault injection), and its wait status in *status.
  */
 static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 {
@@ -104,6 +106,10 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 	waitpid(pid, status, 0);
 	off_t len = lseek(fd, 0, SEEK_END);
 	char *buf = malloc((size_t)len + 1);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
 	if (pread(fd, buf, (size_t)len, 0) != len)
 		len = 0;
 	buf[len] = '\0';
@@ -113,7 +119,7 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 
 /*
  * Run fn(arg) in this process with stderr (kmm's printk output) captured; returns what
- * it wrote (malloc'd, NUL-terminated; free it). For code that must not fork: a child of
+ * it wrote (malloc'd, NUL-terminated; free it; NULL if malloc failed). For code that must not fork: a child of
  * a process with threads cannot start threads of its own under ThreadSanitizer.
  */
 static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
@@ -137,14 +143,15 @@ static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
 	if (len < 0)
 		len = 0;
 	buf = malloc((size_t)len + 1);
-	if (pread(fileno(tmp), buf, (size_t)len, 0) != len)
+	if (buf && pread(fileno(tmp), buf, (size_t)len, 0) != len)
 		len = 0;
-	buf[len] = '\0';
+	if (buf)
+		buf[len] = '\0';
 	fclose(tmp);
 	return buf;
 }
 
-/* Run a shell command; its stdout (malloc'd, NUL-terminated) and wait status. */
+/* Run a shell command; its stdout (malloc'd, NUL-terminated; NULL if malloc failed) and wait status. */
 static inline char *kmm_run_capture(const char *cmd, int *status)
 {
 	FILE *p = popen(cmd, "r");
@@ -155,18 +162,32 @@ static inline char *kmm_run_capture(const char *cmd, int *status)
 	*status = -1;
 	if (!p)
 		return NULL;
+	bool failed = false;
+
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
+		if (!failed && len + n + 1 > cap) {
+			char *more = realloc(buf, (len + n + 1) * 2);
+
+			failed = !more; /* read on to the end all the same */
+			if (more) {
+				buf = more;
+				cap = (len + n + 1) * 2;
+			}
 		}
+		if (failed)
+			continue;
 		memcpy(buf + len, chunk, n);
 		len += n;
 	}
+	*status = pclose(p);
+	if (failed) {
+		free(buf);
+		return NULL;
+	}
 	if (!buf)
 		buf = calloc(1, 1);
-	buf[len] = '\0';
-	*status = pclose(p);
+	if (buf)
+		buf[len] = '\0';
 	return buf;
 }
 

@@ -79,6 +79,20 @@ static const char *kmm_current_test;
 	} while (0)
 
 /*
+ * In a function run by kmm_run_child(): end the child when an allocation it depends on
+ * came back NULL (fault injection), saying what failed. Its parent then misses the
+ * output it expects, and fails its own checks.
+ */
+#define CHILD_REQUIRE(cond)                                                                     \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			printf("%s:%d: CHILD_REQUIRE(%s) failed\n", __FILE__, __LINE__, #cond); \
+			fflush(NULL);                                                           \
+			_exit(3);                                                               \
+		}                                                                               \
+	} while (0)
+
+/*
  * Run fn(arg) in a child process with stderr captured. Returns the child's output
  * (malloc'd, NUL-terminated; free it), or NULL if malloc failed (under the malloc shim
  * with fault injection), and its wait status in *status.

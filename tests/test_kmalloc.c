@@ -641,6 +641,7 @@ static void dump_dma_object(void *arg)
 	char *p = kmalloc(64, GFP_KERNEL | GFP_DMA);
 	int local;
 
+	CHILD_REQUIRE(p);
 	printf("ret=%d\n", kmem_dump_obj(p + 8));
 	fflush(stdout);
 	printf("stack=%d\n", kmem_dump_obj(&local));
@@ -1151,6 +1152,7 @@ static void free_inside_large_kmalloc(void *arg)
 	char *p = kmalloc(n, GFP_KERNEL);
 	struct kmm_page_stats before, after;
 
+	CHILD_REQUIRE(p);
 	kmm_page_stats(&before);
 	kfree(p + 4096); /* a tail page */
 	kfree(p + 100);	 /* inside the head page */

@@ -116,8 +116,8 @@ TEST(reader_never_sees_the_memory_leave_the_cache)
 	for (int i = 0; i < NR_OBJS; i++) {
 		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
 		if (!objs[i]) {
-			while (i--)
-				kmem_cache_free(s, objs[i]);
+			for (int j = 0; j < i; j++)
+				kmem_cache_free(s, objs[j]);
 			kmem_cache_destroy(s);
 			kmem_cache_destroy(other);
 		}

@@ -398,6 +398,26 @@ static void wait_phase(int want)
 		sched_yield();
 }
 
+/*
+ * Wait for @want, but no longer than @ms: false if it did not come. The writer's
+ * headless kfree_rcu() falls back to synchronize_rcu() when it cannot allocate (as the
+ * kernel's does), and that waits for the reader: the reader must not wait for it.
+ */
+static bool wait_phase_for(int want, long ms)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (atomic_load(&phase) != want) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    ms)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
 /* Wait for the next round; false when the writer says there is none. */
 static bool wait_next_round(void)
 {
@@ -429,12 +449,14 @@ static void *version_reader(void *arg)
 		rcu_read_lock();
 		v = rcu_dereference(current_version);
 		atomic_store(&phase, 2);
-		wait_phase(3); /* retired, and its memory offered to the next allocation */
+		/* retired, and its memory offered to the next allocation (or the writer waits) */
+		wait_phase_for(3, 2000);
 		for (int i = 0; i < 6; i++)
 			if (READ_ONCE(v->id) != r ||
 			    READ_ONCE(v->check[i]) != r * 7 + (unsigned long)i)
 				atomic_fetch_add(&changed_under_reader, 1);
 		rcu_read_unlock();
+		wait_phase(3);
 		atomic_store(&phase, 4);
 	}
 	return NULL;

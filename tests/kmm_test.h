@@ -11,6 +11,7 @@
 #define KMM_TEST_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,8 +79,23 @@ static const char *kmm_current_test;
 	} while (0)
 
 /*
+ * In a function run by kmm_run_child(): end the child when an allocation it depends on
+ * came back NULL (fault injection), saying what failed. Its parent then misses the
+ * output it expects, and fails its own checks.
+ */
+#define CHILD_REQUIRE(cond)                                                                     \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			printf("%s:%d: CHILD_REQUIRE(%s) failed\n", __FILE__, __LINE__, #cond); \
+			fflush(NULL);                                                           \
+			_exit(3);                                                               \
+		}                                                                               \
+	} while (0)
+
+/*
  * Run fn(arg) in a child process with stderr captured. Returns the child's output
- * (malloc'd, NUL-terminated; free it) and its wait status in *status.
+ * (malloc'd, NUL-terminated; free it), or NULL if malloc failed (under the malloc shim
+ * with fault injection), and its wait status in *status.
  */
 static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 {
@@ -104,6 +120,10 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 	waitpid(pid, status, 0);
 	off_t len = lseek(fd, 0, SEEK_END);
 	char *buf = malloc((size_t)len + 1);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
 	if (pread(fd, buf, (size_t)len, 0) != len)
 		len = 0;
 	buf[len] = '\0';
@@ -113,7 +133,7 @@ static inline char *kmm_run_child(void (*fn)(void *), void *arg, int *status)
 
 /*
  * Run fn(arg) in this process with stderr (kmm's printk output) captured; returns what
- * it wrote (malloc'd, NUL-terminated; free it). For code that must not fork: a child of
+ * it wrote (malloc'd, NUL-terminated; free it; NULL if malloc failed). For code that must not fork: a child of
  * a process with threads cannot start threads of its own under ThreadSanitizer.
  */
 static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
@@ -137,14 +157,15 @@ static inline char *kmm_capture_stderr(void (*fn)(void *), void *arg)
 	if (len < 0)
 		len = 0;
 	buf = malloc((size_t)len + 1);
-	if (pread(fileno(tmp), buf, (size_t)len, 0) != len)
+	if (buf && pread(fileno(tmp), buf, (size_t)len, 0) != len)
 		len = 0;
-	buf[len] = '\0';
+	if (buf)
+		buf[len] = '\0';
 	fclose(tmp);
 	return buf;
 }
 
-/* Run a shell command; its stdout (malloc'd, NUL-terminated) and wait status. */
+/* Run a shell command; its stdout (malloc'd, NUL-terminated; NULL if malloc failed) and wait status. */
 static inline char *kmm_run_capture(const char *cmd, int *status)
 {
 	FILE *p = popen(cmd, "r");
@@ -155,18 +176,32 @@ static inline char *kmm_run_capture(const char *cmd, int *status)
 	*status = -1;
 	if (!p)
 		return NULL;
+	bool failed = false;
+
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
+		if (!failed && len + n + 1 > cap) {
+			char *more = realloc(buf, (len + n + 1) * 2);
+
+			failed = !more; /* read on to the end all the same */
+			if (more) {
+				buf = more;
+				cap = (len + n + 1) * 2;
+			}
 		}
+		if (failed)
+			continue;
 		memcpy(buf + len, chunk, n);
 		len += n;
 	}
+	*status = pclose(p);
+	if (failed) {
+		free(buf);
+		return NULL;
+	}
 	if (!buf)
 		buf = calloc(1, 1);
-	buf[len] = '\0';
-	*status = pclose(p);
+	if (buf)
+		buf[len] = '\0';
 	return buf;
 }
 

@@ -77,9 +77,11 @@ static inline char *shell_output(const char *cmd, int *status)
 	FILE *out = open_memstream(&buf, &len);
 
 	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, out);
+		if (out)
+			fwrite(chunk, 1, n, out);
 	*status = f ? pclose(f) : -1;
-	fclose(out);
+	if (out)
+		fclose(out);
 	return buf;
 }
 
@@ -95,10 +97,11 @@ static inline char *read_file(const char *path)
 	if (!f)
 		return NULL;
 	out = open_memstream(&buf, &len);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	while (out && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		fwrite(chunk, 1, n, out);
 	fclose(f);
-	fclose(out);
+	if (out)
+		fclose(out);
 	return buf;
 }
 

@@ -97,7 +97,8 @@ static void write_past_request_child(void *arg)
 		_exit(2);
 	}
 	p = kmalloc(50, GFP_KERNEL); /* kmalloc-64 */
-	__asm__("" : "+r"(p));	     /* the compiler must not know the size: we write past it */
+	CHILD_REQUIRE(p);
+	__asm__("" : "+r"(p)); /* the compiler must not know the size: we write past it */
 	p[50] = 0x77;
 	kfree(p);
 	printf("validate: %d\n", kmm_slab_validate(NULL));

@@ -135,8 +135,12 @@ void debug_slab_double_free_child(void *arg);
 void debug_slab_double_free_child(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_sdf", 64, ZPU);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q = kmem_cache_alloc(s, GFP_KERNEL), *r, *t;
+	void *p, *q, *r, *t;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p && q);
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, p);
 	/* ignored: p comes back once only */
@@ -166,8 +170,12 @@ TEST(double_free_detected_by_the_red_zones_and_ignored)
 static void poison_only_double_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_pdf", 64, SLAB_POISON);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p, *q;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p && q);
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, q);
@@ -188,8 +196,11 @@ TEST(double_free_without_red_zones_found_in_the_slab)
 static void overrun_then_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_sov", 64, ZPU);
-	unsigned char *p = kmem_cache_alloc(s, GFP_KERNEL);
+	unsigned char *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	p[64] = 0x01;
 	kmem_cache_free(s, p);
 	printf("objects=%ld validate=%d\n", attr_num("t_sov", "objects"),
@@ -213,8 +224,11 @@ void debug_slab_uaf_child(void *arg);
 void debug_slab_uaf_child(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_suaf", 64, ZPU);
-	unsigned char *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+	unsigned char *p, *q;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	p[20] ^= 0x10; /* one bit */
 	p[40] = 0;
@@ -249,8 +263,11 @@ TEST(write_after_free_found_by_validate_and_at_the_next_allocation)
 static void interior_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_sint", 64, ZPU);
-	char *p = kmem_cache_alloc(s, GFP_KERNEL);
+	char *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p + 8);
 	kmem_cache_free(s, p);
 	printf("objects=%ld validate=%d\n", attr_num("t_sint", "objects"),

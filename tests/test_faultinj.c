@@ -486,6 +486,8 @@ static void do_bulk(struct workload *w, struct slot *sl)
 	gfp_t gfp = pick_gfp(w, false) & ~__GFP_ZERO;
 
 	CHECK(objs != NULL);
+	if (!objs)
+		return;
 	if (!kmem_cache_alloc_bulk(w->caches[1], gfp, NR_BULK, objs)) {
 		kfree(objs);
 		return failed(w, gfp);
@@ -580,8 +582,11 @@ static void run_workload(struct workload *w)
 		pthread_join(threads[t], NULL);
 }
 
-static void workload_setup(struct workload *w)
+/* False if a cache or the pool could not be created (workload_teardown() frees the rest). */
+static bool workload_setup(struct workload *w)
 {
+	bool ok = true;
+
 	memset(w, 0, sizeof(*w) * FAULTINJ_THREADS);
 	for (int t = 0; t < FAULTINJ_THREADS; t++) {
 		w[t].seed = 12345u + (unsigned int)t;
@@ -590,7 +595,9 @@ static void workload_setup(struct workload *w)
 		w[t].caches[2] = kmem_cache_create("fi_big", 1000, 0, 0, NULL);
 		w[t].pool = mempool_create_kmalloc_pool(POOL_MIN, 256);
 		CHECK(w[t].caches[0] && w[t].caches[1] && w[t].caches[2] && w[t].pool);
+		ok &= w[t].caches[0] && w[t].caches[1] && w[t].caches[2] && w[t].pool;
 	}
+	return ok;
 }
 
 static void workload_teardown(struct workload *w)
@@ -614,12 +621,19 @@ static void run_at(const char *percent)
 	struct usage before;
 
 	/* once without failures: what the workload leaves cached is not a leak */
-	workload_setup(w);
+	if (!workload_setup(w)) {
+		workload_teardown(w);
+		return;
+	}
 	run_workload(w);
 	workload_teardown(w);
 	usage_take(&before);
 
-	workload_setup(w);
+	if (!workload_setup(w)) {
+		workload_teardown(w);
+		free(before.slabinfo);
+		return;
+	}
 	make_everything_eligible();
 	set_rate(percent);
 	run_workload(w);

@@ -80,7 +80,7 @@ TEST(gfp_highuser_from_highmem_first)
 	/* __get_free_pages() drops __GFP_HIGHMEM: it must return an address */
 	unsigned long addr = __get_free_page(GFP_HIGHUSER);
 
-	CHECK(addr != 0);
+	REQUIRE(addr != 0);
 	CHECK(!PageHighMem(virt_to_page(addr)));
 	free_page(addr);
 }
@@ -207,8 +207,10 @@ TEST(kmap_local_nesting)
 	}
 	/* lowmem pages take no slot */
 	struct page *low = alloc_page(GFP_KERNEL);
-	void *p = kmap_local_page(low);
+	void *p;
 
+	REQUIRE(low);
+	p = kmap_local_page(low);
 	CHECK(p == page_address(low));
 	CHECK_EQ(kmap_local_depth(), 0);
 	kunmap_local(p);
@@ -380,12 +382,22 @@ TEST(kmap_local_threads)
 	pthread_t threads[T];
 	struct page *pages[T][2];
 
+	/* all pages first: no thread may be left running on this frame by a REQUIRE */
 	for (int t = 0; t < T; t++) {
 		pages[t][0] = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
 		pages[t][1] = alloc_page(GFP_HIGHUSER);
+		if (!pages[t][0] || !pages[t][1]) {
+			for (int u = 0; u <= t; u++) {
+				if (pages[u][0])
+					__free_page(pages[u][0]);
+				if (pages[u][1])
+					__free_page(pages[u][1]);
+			}
+		}
 		REQUIRE(pages[t][0] && pages[t][1]);
-		CHECK_EQ(pthread_create(&threads[t], NULL, kmap_local_thread, pages[t]), 0);
 	}
+	for (int t = 0; t < T; t++)
+		CHECK_EQ(pthread_create(&threads[t], NULL, kmap_local_thread, pages[t]), 0);
 	for (int t = 0; t < T; t++) {
 		void *ret;
 

@@ -45,6 +45,7 @@ static void kmalloc_use_after_free(void *arg)
 {
 	unsigned char *p = kmalloc(40, GFP_KERNEL);
 
+	CHILD_REQUIRE(p);
 	kfree(p);
 	printf("read %d\n", touch(p, 8));
 }
@@ -53,6 +54,7 @@ static void kmalloc_overflow(void *arg)
 {
 	unsigned char *p = kmalloc(37, GFP_KERNEL);
 
+	CHILD_REQUIRE(p);
 	/* the object has room (kmalloc-64, SLOB's 8-byte units), but not for byte 37 */
 	printf("read %d\n", touch(p, 37));
 	kfree(p);
@@ -61,8 +63,11 @@ static void kmalloc_overflow(void *arg)
 static void cache_use_after_free(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("test_kasan", 100, 0, 0, NULL);
-	unsigned char *p = kmem_cache_alloc(s, GFP_KERNEL);
+	unsigned char *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	printf("read %d\n", touch(p, 50));
 }
@@ -70,8 +75,10 @@ static void cache_use_after_free(void *arg)
 static void page_use_after_free(void *arg)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 2);
-	unsigned char *p = page_address(page);
+	unsigned char *p;
 
+	CHILD_REQUIRE(page);
+	p = page_address(page);
 	__free_pages(page, 2);
 	printf("read %d\n", touch(p, 3 * PAGE_SIZE));
 }
@@ -86,6 +93,7 @@ static void *cache_worker(void *arg)
 		for (int i = 0; i < 300; i++) {
 			p[i] = i & 1 ? kmalloc((size_t)i + 1, GFP_KERNEL) :
 				       kmem_cache_alloc(s, GFP_KERNEL);
+			CHILD_REQUIRE(p[i]); /* ends the child (clean_workload) */
 			memset(p[i], i, i & 1 ? (size_t)i + 1 : 100);
 		}
 		for (int i = 0; i < 300; i++) {
@@ -108,6 +116,7 @@ static void clean_workload(void *arg)
 	pthread_t threads[3];
 	void *p[512];
 
+	CHILD_REQUIRE(s);
 	for (int i = 0; i < 3; i++)
 		pthread_create(&threads[i], NULL, cache_worker, s);
 	for (int i = 0; i < 3; i++)
@@ -120,6 +129,7 @@ static void clean_workload(void *arg)
 		for (int i = 0; i < 512; i++) {
 			p[i] = kmalloc((size_t)(i % 300) + 1,
 				       GFP_KERNEL | (i & 1 ? __GFP_ZERO : 0));
+			CHILD_REQUIRE(p[i]);
 			memset(p[i], i, (size_t)(i % 300) + 1);
 		}
 		for (int i = 0; i < 512; i += 2)
@@ -128,6 +138,7 @@ static void clean_workload(void *arg)
 			kfree(p[i]);
 	}
 	p[0] = kmalloc(50, GFP_KERNEL);
+	CHILD_REQUIRE(p[0]);
 	CHECK(ksize(p[0]) >= 50);
 	memset(p[0], 1, ksize(p[0])); /* ksize() callers may use all of it */
 	kfree(p[0]);

@@ -612,6 +612,7 @@ TEST(gfp_flags_pick_the_kmalloc_type)
 	}
 	char buf[16];
 	void *p = kmalloc(64, GFP_KERNEL | GFP_DMA);
+	REQUIRE(p);
 	CHECK(__pa(p) < (16UL << 20));
 	if (backend == SLOB) {
 		/* SLOB: one heap for every type; the GFP zone alone picks DMA pages */
@@ -624,9 +625,11 @@ TEST(gfp_flags_pick_the_kmalloc_type)
 	CHECK(!strcmp(cache_name_of(p), "dma-kmalloc-64"));
 	kfree(p);
 	p = kmalloc(96, GFP_KERNEL | __GFP_RECLAIMABLE);
+	REQUIRE(p);
 	CHECK(!strcmp(cache_name_of(p), "kmalloc-rcl-96"));
 	kfree(p);
 	p = kzalloc(192, GFP_KERNEL_ACCOUNT);
+	REQUIRE(p);
 	CHECK(!strcmp(cache_name_of(p), "kmalloc-cg-192"));
 	kfree(p);
 	/* kmalloc-rcl-* caches are SLAB_RECLAIM_ACCOUNT */
@@ -641,6 +644,7 @@ static void dump_dma_object(void *arg)
 	char *p = kmalloc(64, GFP_KERNEL | GFP_DMA);
 	int local;
 
+	CHILD_REQUIRE(p);
 	printf("ret=%d\n", kmem_dump_obj(p + 8));
 	fflush(stdout);
 	printf("stack=%d\n", kmem_dump_obj(&local));
@@ -1151,6 +1155,7 @@ static void free_inside_large_kmalloc(void *arg)
 	char *p = kmalloc(n, GFP_KERNEL);
 	struct kmm_page_stats before, after;
 
+	CHILD_REQUIRE(p);
 	kmm_page_stats(&before);
 	kfree(p + 4096); /* a tail page */
 	kfree(p + 100);	 /* inside the head page */

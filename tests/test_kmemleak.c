@@ -35,28 +35,35 @@ static void *revealed(void)
 /*
  * Each test leaks from a size class of its own: an address that an earlier test freed
  * may still lie in a dead slot of the tests' frames, which kmemleak reads as well.
+ * Each returns whether the allocation succeeded (not the address: that would be a
+ * reference in the caller's frame).
  */
-__attribute__((noinline)) void leak_kmalloc(size_t size)
+__attribute__((noinline)) bool leak_kmalloc(size_t size)
 {
 	char *p = kmalloc(size, GFP_KERNEL);
 
-	memcpy(p, MARKER, 64);
+	if (p)
+		memcpy(p, MARKER, 64);
 	disguised = (unsigned long)p ^ DISGUISE;
+	return p != NULL;
 }
 
-__attribute__((noinline)) void leak_vmalloc(void)
+__attribute__((noinline)) bool leak_vmalloc(void)
 {
 	char *p = vmalloc(3 * PAGE_SIZE);
 
-	memset(p, 0x11, 3 * PAGE_SIZE);
+	if (p)
+		memset(p, 0x11, 3 * PAGE_SIZE);
 	disguised = (unsigned long)p ^ DISGUISE;
+	return p != NULL;
 }
 
-__attribute__((noinline)) void leak_pages(void)
+__attribute__((noinline)) bool leak_pages(void)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 1);
 
-	disguised = (unsigned long)page_address(page) ^ DISGUISE;
+	disguised = (page ? (unsigned long)page_address(page) : 0) ^ DISGUISE;
+	return page != NULL;
 }
 
 /*
@@ -101,7 +108,7 @@ TEST(a_leaked_kmalloc_object_is_reported_with_dump_and_backtrace)
 	char *report, expect[160];
 	void *p;
 
-	leak_kmalloc(64);
+	REQUIRE(leak_kmalloc(64));
 	report = scan_and_report();
 	p = revealed(); /* only now: a copy of the address on the stack is a reference */
 	snprintf(expect, sizeof(expect), "unreferenced object 0x%08lx (size 64):\n  comm \"",
@@ -127,8 +134,13 @@ TEST(an_object_referenced_from_a_global_is_not_a_leak)
 	void *from_global = kmalloc(100, GFP_KERNEL);
 	char *report;
 
+	REQUIRE(from_global);
 	global_ref = from_global;
-	leak_kmalloc(96); /* the control: an object nothing points to */
+	if (!leak_kmalloc(96)) { /* the control: an object nothing points to */
+		kfree(global_ref);
+		global_ref = NULL;
+		REQUIRE(revealed());
+	}
 	report = scan_and_report();
 	CHECK(reported(report, revealed()));
 	CHECK(!reported(report, from_global));
@@ -150,7 +162,11 @@ TEST(an_object_held_by_another_tracked_object_is_not_a_leak)
 	void **holder = kmalloc(64, GFP_KERNEL);
 	char *report;
 
-	leak_kmalloc(128);
+	REQUIRE(holder);
+	if (!leak_kmalloc(128)) {
+		kfree(holder);
+		REQUIRE(revealed());
+	}
 	holder[0] = revealed();
 	global_ref = holder;
 	holder = NULL;
@@ -219,10 +235,13 @@ TEST(not_leak_and_ignore_are_honoured)
 	unsigned long not_leak, ignored;
 	char *report;
 
-	leak_kmalloc(192);
+	REQUIRE(leak_kmalloc(192));
 	kmemleak_not_leak(revealed());
 	not_leak = disguised;
-	leak_kmalloc(256);
+	if (!leak_kmalloc(256)) {
+		kfree((void *)(not_leak ^ DISGUISE));
+		REQUIRE(revealed());
+	}
 	kmemleak_ignore(revealed());
 	ignored = disguised;
 	report = scan_and_report();
@@ -239,9 +258,14 @@ TEST(a_leaked_vmalloc_area_is_reported)
 	char *report, expect[96];
 	void *p, *kept = vmalloc(2 * PAGE_SIZE);
 
+	REQUIRE(kept);
 	global_ref = kept;
 	kept = NULL;
-	leak_vmalloc();
+	if (!leak_vmalloc()) {
+		vfree(global_ref);
+		global_ref = NULL;
+		REQUIRE(revealed());
+	}
 	report = scan_and_report();
 	p = revealed();
 	kept = global_ref;
@@ -265,9 +289,14 @@ TEST(a_leaked_page_block_is_reported_and_a_held_struct_page_is_a_reference)
 	char *report, expect[96];
 	void *p;
 
+	REQUIRE(kept);
 	global_ref = kept; /* the struct page, as page users hold pages */
 	kept = NULL;
-	leak_pages();
+	if (!leak_pages()) {
+		__free_pages(global_ref, 0);
+		global_ref = NULL;
+		REQUIRE(revealed());
+	}
 	report = scan_and_report();
 	p = revealed();
 	kept = global_ref;
@@ -286,7 +315,7 @@ TEST(clear_forgets_the_leaks_found_so_far)
 {
 	char *report;
 
-	leak_kmalloc(512);
+	REQUIRE(leak_kmalloc(512));
 	report = scan_and_report();
 	CHECK(reported(report, revealed()));
 	free(report);
@@ -300,8 +329,13 @@ TEST(clear_forgets_the_leaks_found_so_far)
 static void bulk_round_trip(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("kmemleak-bulk", 40, 0, 0, NULL);
-	void *objs[16];
+	void *objs[16], *a, *b;
+	size_t n = 0;
 
+	if (!s) {
+		printf("cache creation failed\n");
+		return;
+	}
 	for (int round = 0; round < 3; round++) {
 		if (kmem_cache_alloc_bulk(s, GFP_KERNEL, 16, objs) != 16) {
 			printf("bulk allocation failed\n");
@@ -311,11 +345,15 @@ static void bulk_round_trip(void *arg)
 			kmemleak_update_trace(objs[i]); /* says so if the object is unknown */
 		kmem_cache_free_bulk(s, 16, objs);
 	}
-	objs[0] = kmalloc(100, GFP_KERNEL);
-	objs[1] = kmalloc(300, GFP_KERNEL);
-	kfree_bulk(2, objs);
+	a = kmalloc(100, GFP_KERNEL);
+	b = kmalloc(300, GFP_KERNEL);
+	if (a)
+		objs[n++] = a;
+	if (b)
+		objs[n++] = b;
+	kfree_bulk(n, objs);
 	kmem_cache_destroy(s);
-	printf("bulk done\n");
+	printf(n == 2 ? "bulk done\n" : "kmalloc failed\n");
 }
 
 /* Bulk allocations are tracked, and bulk frees forget them: no unknown or overlapping objects. */
@@ -336,11 +374,19 @@ TEST(bulk_allocations_and_frees_are_tracked)
 TEST(kmm_itself_leaks_nothing)
 {
 	struct kmem_cache *s = kmem_cache_create("kmemleak-test", 72, 0, SLAB_HWCACHE_ALIGN, NULL);
-	void *obj = kmem_cache_alloc(s, GFP_KERNEL);
+	void *obj = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
 	void *area = vmalloc(5 * PAGE_SIZE);
 	void *big = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
 	char *report;
 
+	if (!obj || !area || !big) {
+		kfree(big);
+		vfree(area);
+		if (s)
+			kmem_cache_free(s, obj);
+		kmem_cache_destroy(s);
+		REQUIRE(obj && area && big);
+	}
 	kmm_kmemleak_clear();
 	report = scan_and_report();
 	CHECK_EQ(strlen(report), 0);

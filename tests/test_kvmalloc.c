@@ -177,6 +177,7 @@ static void fragmented(void *arg)
 	void *p;
 
 	alarm(60); /* a retry without end would hang the child: die instead */
+	CHILD_REQUIRE(s);
 	s->count_objects = shrink_count;
 	s->scan_objects = shrink_scan;
 	shrinker_register(s);

@@ -347,6 +347,7 @@ static void double_free(void *arg)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 0);
 
+	CHILD_REQUIRE(page);
 	__free_pages(page, 0);
 	__free_pages(page, 0);
 	printf("problems=%d\n", kmm_check_page_alloc());

@@ -64,8 +64,10 @@ TEST(vmalloc_works_without_aliasing)
 static void vmap_pages(void *arg)
 {
 	struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
-	void *v = vmap(pages, 2, VM_MAP, PAGE_KERNEL);
+	void *v;
 
+	CHILD_REQUIRE(pages[0] && pages[1]);
+	v = vmap(pages, 2, VM_MAP, PAGE_KERNEL);
 	printf("vmap: %s\n", v ? "mapped" : "refused");
 	__free_page(pages[0]);
 	__free_page(pages[1]);

@@ -46,6 +46,13 @@ static unsigned long pages_allocated(void)
 	return pages;
 }
 
+/* On an allocation failure: free the first @n of @p (kfree(NULL) is nothing). */
+static void kfree_array(void **p, int n)
+{
+	while (n--)
+		kfree(p[n]);
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -211,6 +218,8 @@ TEST(kfree_rcu_two_arguments_frees_after_the_barrier)
 
 	for (int i = 0; i < 8; i++) {
 		b[i] = kmalloc(sizeof(struct big), GFP_KERNEL);
+		if (!b[i])
+			kfree_array((void **)b, i);
 		REQUIRE(b[i]);
 	}
 	loaded = pages_allocated();
@@ -267,6 +276,11 @@ TEST(kfree_rcu_one_argument_and_mightsleep)
 	void *p = kmalloc(BIG_SIZE, GFP_KERNEL), *q = kmalloc(BIG_SIZE, GFP_KERNEL);
 	char *s = kstrdup("short", GFP_KERNEL);
 
+	if (!(p && q && s)) {
+		kfree(p);
+		kfree(q);
+		kfree(s);
+	}
 	REQUIRE(p && q && s);
 	CHECK(pages_allocated() >= before + 2 * BIG_PAGES);
 	kfree_rcu(p);
@@ -285,6 +299,10 @@ TEST(kvfree_rcu_vmalloc_memory)
 	} *v = vmalloc(sizeof(*v));
 	void *w = kvmalloc(1 << 20, GFP_KERNEL);
 
+	if (!(v && w)) {
+		vfree(v);
+		kvfree(w);
+	}
 	REQUIRE(v && w);
 	CHECK(is_vmalloc_addr(v));
 	CHECK(pages_allocated() >= before + 2 * 256);
@@ -307,6 +325,8 @@ TEST(kfree_rcu_monitor_drains_a_full_page)
 
 	for (int i = 0; i < N; i++) {
 		objs[i] = kmalloc(SIZE, GFP_KERNEL);
+		if (!objs[i])
+			kfree_array(objs, i);
 		REQUIRE(objs[i]);
 	}
 	loaded = pages_allocated();
@@ -370,10 +390,42 @@ static struct version *current_version;
 static _Atomic int phase; /* 1 published, 2 reader holds it, 3 retired, 4 reader done */
 static _Atomic unsigned long changed_under_reader;
 
+#define STOP 5 /* the writer is done (after ROUNDS rounds, or on an allocation failure) */
+
 static void wait_phase(int want)
 {
 	while (atomic_load(&phase) != want)
 		sched_yield();
+}
+
+/*
+ * Wait for @want, but no longer than @ms: false if it did not come. The writer's
+ * headless kfree_rcu() falls back to synchronize_rcu() when it cannot allocate (as the
+ * kernel's does), and that waits for the reader: the reader must not wait for it.
+ */
+static bool wait_phase_for(int want, long ms)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (atomic_load(&phase) != want) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    ms)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+/* Wait for the next round; false when the writer says there is none. */
+static bool wait_next_round(void)
+{
+	int now;
+
+	while ((now = atomic_load(&phase)) != 1 && now != STOP)
+		sched_yield();
+	return now == 1;
 }
 
 static struct version *version_new(unsigned long id)
@@ -391,19 +443,20 @@ static struct version *version_new(unsigned long id)
 static void *version_reader(void *arg)
 {
 	(void)arg;
-	for (unsigned long r = 0; r < ROUNDS; r++) {
+	for (unsigned long r = 0; wait_next_round(); r++) {
 		struct version *v;
 
-		wait_phase(1);
 		rcu_read_lock();
 		v = rcu_dereference(current_version);
 		atomic_store(&phase, 2);
-		wait_phase(3); /* retired, and its memory offered to the next allocation */
+		/* retired, and its memory offered to the next allocation (or the writer waits) */
+		wait_phase_for(3, 2000);
 		for (int i = 0; i < 6; i++)
 			if (READ_ONCE(v->id) != r ||
 			    READ_ONCE(v->check[i]) != r * 7 + (unsigned long)i)
 				atomic_fetch_add(&changed_under_reader, 1);
 		rcu_read_unlock();
+		wait_phase(3);
 		atomic_store(&phase, 4);
 	}
 	return NULL;
@@ -421,7 +474,9 @@ TEST(reader_keeps_its_version_until_it_leaves)
 		struct version *next = version_new(r + 1), *old;
 		void *probe;
 
-		REQUIRE(next);
+		CHECK(next);
+		if (!next)
+			break;
 		atomic_store(&phase, 1);
 		wait_phase(2);
 		old = rcu_replace_pointer(current_version, next, true);
@@ -436,6 +491,7 @@ TEST(reader_keeps_its_version_until_it_leaves)
 		wait_phase(4);
 		kfree(probe);
 	}
+	atomic_store(&phase, STOP);
 	pthread_join(reader, NULL);
 	CHECK_EQ(atomic_load(&changed_under_reader), 0);
 	kfree_rcu(rcu_replace_pointer(current_version, (struct version *)NULL, true), rh);
@@ -461,11 +517,18 @@ static void destroy_with_pending(void *arg)
 	char buf[32];
 
 	(void)arg;
+	if (!c) {
+		fprintf(stderr, "cache creation failed\n");
+		return;
+	}
 	for (int i = 0; i < 500; i++) {
 		struct robj *o = kmem_cache_alloc(c, GFP_KERNEL);
 
-		if (!o)
+		if (!o) {
+			fprintf(stderr, "allocation failed\n");
+			kmem_cache_destroy(c);
 			return;
+		}
 		kfree_rcu(o, rh);
 	}
 	kmem_cache_destroy(c);
@@ -512,6 +575,8 @@ TEST(fork_with_pending_objects)
 	 */
 	for (int i = 0; i < 8; i++) {
 		b[i] = kmalloc(sizeof(struct big), GFP_KERNEL);
+		if (!b[i])
+			kfree_array((void **)b, i);
 		REQUIRE(b[i]);
 	}
 	loaded = pages_allocated();

@@ -67,9 +67,11 @@ TEST(exported_symbols_are_the_malloc_family)
 	int status;
 	FILE *f = open_memstream(&expect, &len);
 
+	REQUIRE(f);
 	for (size_t i = 0; i < ARRAY_SIZE(exported); i++)
 		fprintf(f, "%s\n", exported[i]);
 	fclose(f);
+	REQUIRE(expect);
 	out = shell_output(
 		"nm -D --defined-only " SHIM_PATH " | awk '{ print $3 }' | LC_ALL=C sort", &status);
 	CHECK_EQ(status, 0);
@@ -137,6 +139,7 @@ TEST(free_preserves_errno)
 		CHECK_EQ(errno, 1234);
 	}
 	errno = 4321;
+	p = NULL;
 	CHECK_EQ(posix_memalign(&p, 64, 100), 0);
 	CHECK_EQ(errno, 4321);
 	free(p);
@@ -274,6 +277,11 @@ static void oversize_sweep(void *arg)
 	unsigned char *live = malloc(100);
 	int failures = 0;
 
+	if (!live) {
+		printf("malloc(100) failed\n");
+		return;
+	}
+
 #define EXPECT_ENOMEM(call)                                                               \
 	do {                                                                              \
 		void *r_;                                                                 \
@@ -332,7 +340,11 @@ TEST(oversize_sweep_fails_with_enomem)
 	free(out);
 }
 
-TEST(cxx_new_and_delete)
+/*
+ * In a child: a throwing new that fails (fault injection) aborts the program, as
+ * cxx_new_failure_without_libstdcxx_aborts checks.
+ */
+static void new_and_delete(void *arg)
 {
 	void *(*new_)(size_t) = dlsym(RTLD_DEFAULT, "_Znwm");
 	void *(*new_array)(size_t) = dlsym(RTLD_DEFAULT, "_Znam");
@@ -344,14 +356,20 @@ TEST(cxx_new_and_delete)
 		dlsym(RTLD_DEFAULT, "_ZdlPvmSt11align_val_t");
 	void *a, *b, *c, *d;
 
-	REQUIRE(new_ && new_array && new_aligned && delete_ && delete_sized && delete_array &&
-		delete_aligned);
+	if (!(new_ && new_array && new_aligned && delete_ && delete_sized && delete_array &&
+	      delete_aligned)) {
+		printf("a symbol is missing\n");
+		return;
+	}
 	a = new_(24);
 	b = new_array(1000);
 	c = new_aligned(100, 4096);
 	d = new_(0);
-	REQUIRE(a && b && c && d);
-	CHECK_EQ((uintptr_t)c % 4096, 0);
+	if (!(a && b && c && d)) { /* a throwing new never returns NULL */
+		printf("new returned NULL\n");
+		return;
+	}
+	printf("aligned: %d\n", (uintptr_t)c % 4096 == 0);
 	memset(a, 1, 24);
 	memset(b, 2, 1000);
 	memset(c, 3, 100);
@@ -360,6 +378,18 @@ TEST(cxx_new_and_delete)
 	delete_aligned(c, 100, 4096);
 	delete_(d);
 	delete_(NULL);
+}
+
+TEST(cxx_new_and_delete)
+{
+	int status;
+	char *out = kmm_run_child(new_and_delete, NULL, &status);
+
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(out && !strcmp(out, "aligned: 1\n"));
+	if (out && strcmp(out, "aligned: 1\n"))
+		fprintf(stderr, "%s", out);
+	free(out);
 }
 
 static void new_out_of_memory(void *arg)

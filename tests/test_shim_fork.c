@@ -24,8 +24,11 @@ static int allocate_and_check(unsigned int seed)
 
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		p[i] = malloc(sizes[i]);
-		if (!p[i])
+		if (!p[i]) {
+			while (i--)
+				free(p[i]);
 			return 1;
+		}
 		memset(p[i], (int)(seed + i), sizes[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -83,6 +86,12 @@ static void own_memory(void *arg)
 
 	for (int i = 0; i < 3; i++) {
 		p[i] = malloc(sizes[i]);
+		if (!p[i]) {
+			printf("malloc(%zu) failed\n", sizes[i]);
+			while (i--)
+				free(p[i]);
+			return;
+		}
 		memset(p[i], 'A', sizes[i]);
 	}
 	pid = fork();
@@ -129,6 +138,10 @@ static void threaded_forks(void *arg)
 	unsigned char *mine = malloc(4096);
 	int failed = 0;
 
+	if (!mine) {
+		printf("malloc(4096) failed\n");
+		return;
+	}
 	memset(mine, 'P', 4096);
 	for (int i = 0; i < CHURN_THREADS; i++)
 		pthread_create(&threads[i], NULL, churn_thread, &c);

@@ -34,13 +34,19 @@ static long nr_threads(void)
 	return v ? strtol(v, NULL, 10) : 10000;
 }
 
+/* mallocs that returned NULL (fault injection), in threads that cannot CHECK */
+static _Atomic long failed_mallocs;
+
 static void *allocating_thread(void *arg)
 {
 	void *p[16];
 
 	for (int i = 0; i < 16; i++) {
 		p[i] = malloc((size_t)(8 << (i % 11)));
-		memset(p[i], i, 8);
+		if (p[i])
+			memset(p[i], i, 8);
+		else
+			failed_mallocs++;
 	}
 	for (int i = 0; i < 16; i++)
 		free(p[i]);
@@ -87,6 +93,7 @@ TEST(short_lived_threads_keep_rss_bounded)
 	after = proc_status_kb("VmRSS");
 	printf("%ld allocating threads: VmRSS %ld kB -> %ld kB\n", n, before, after);
 	CHECK(after - before < 16 * 1024);
+	CHECK_EQ(failed_mallocs, 0);
 }
 
 TEST(threads_that_never_allocate_cost_nothing)
@@ -113,14 +120,20 @@ static void late_destructor(void *arg)
 {
 	void *p = malloc(200);
 
-	memset(p, 1, 200);
+	if (p)
+		memset(p, 1, 200);
+	else
+		failed_mallocs++;
 	free(p);
 	free(arg);
 }
 
 static void *thread_with_late_destructor(void *arg)
 {
-	pthread_setspecific(late_key, malloc(64));
+	void *p = malloc(64);
+
+	failed_mallocs += !p;
+	pthread_setspecific(late_key, p);
 	return allocating_thread(arg);
 }
 
@@ -128,6 +141,7 @@ TEST(allocation_in_a_late_key_destructor)
 {
 	long n = nr_threads() / 2, before, after;
 
+	failed_mallocs = 0;
 	free(malloc(1)); /* the shim's key exists before the program's */
 	REQUIRE(pthread_key_create(&late_key, late_destructor) == 0);
 	CHECK_EQ(run_threads(1000, thread_with_late_destructor), 0);
@@ -137,6 +151,7 @@ TEST(allocation_in_a_late_key_destructor)
 	printf("%ld threads allocating in a late destructor: VmRSS %ld kB -> %ld kB\n", n, before,
 	       after);
 	CHECK(after - before < 16 * 1024);
+	CHECK_EQ(failed_mallocs, 0);
 }
 
 /* ---- one thread allocates, another frees ---------------------------------------------- */
@@ -148,6 +163,8 @@ static void *free_all(void *arg)
 	void **v = arg;
 
 	for (long i = 0; i < nr_handoff; i++) {
+		if (!v[i])
+			continue; /* a malloc that failed, counted by the test */
 		if (((unsigned char *)v[i])[0] != (unsigned char)i)
 			return v; /* wrong contents */
 		free(v[i]);
@@ -160,6 +177,7 @@ TEST(memory_freed_by_another_thread)
 	void **v;
 	pthread_t t;
 	void *ret;
+	long failed = 0;
 
 	nr_handoff = objects(200000);
 	v = malloc((size_t)nr_handoff * sizeof(*v));
@@ -168,12 +186,20 @@ TEST(memory_freed_by_another_thread)
 	for (int round = 0; round < 3; round++) {
 		for (long i = 0; i < nr_handoff; i++) {
 			v[i] = malloc((size_t)(16 + (i % 64) * 8));
-			((unsigned char *)v[i])[0] = (unsigned char)i;
+			if (v[i])
+				((unsigned char *)v[i])[0] = (unsigned char)i;
+			else
+				failed++;
 		}
-		pthread_create(&t, NULL, free_all, v);
-		pthread_join(t, &ret);
+		ret = v;
+		if (!pthread_create(&t, NULL, free_all, v))
+			pthread_join(t, &ret);
 		CHECK(ret == NULL);
+		if (ret) /* not freed by the thread: free them here */
+			for (long i = 0; i < nr_handoff; i++)
+				free(v[i]);
 	}
+	CHECK_EQ(failed, 0);
 	free(v);
 }
 
@@ -192,18 +218,24 @@ TEST(rss_falls_back_after_a_burst_of_frees)
 	long nr_small = objects(200000);
 	int nr_large = nr_small < 200000 ? 40 : 24;
 	void **small = malloc((size_t)nr_small * sizeof(*small)), *large[40];
-	long start, peak, end = 0;
+	long start, peak, end = 0, failed = 0;
 
 	REQUIRE(small);
 	malloc_trim(0); /* what earlier tests freed goes back now: a clean start */
 	start = proc_status_kb("VmRSS");
 	for (long i = 0; i < nr_small; i++) {
 		small[i] = malloc(640 + (size_t)(i % 5) * 64); /* 150 MiB, or 15 */
-		memset(small[i], 1, 640);
+		if (small[i])
+			memset(small[i], 1, 640);
+		else
+			failed++;
 	}
 	for (int i = 0; i < nr_large; i++) {
 		large[i] = malloc((size_t)(i + 1) << 18); /* 256 KiB .. 6 or 10 MiB */
-		memset(large[i], 2, (size_t)(i + 1) << 18);
+		if (large[i])
+			memset(large[i], 2, (size_t)(i + 1) << 18);
+		else
+			failed++;
 	}
 	peak = proc_status_kb("VmRSS");
 	for (long i = 0; i < nr_small; i++)
@@ -220,6 +252,7 @@ TEST(rss_falls_back_after_a_burst_of_frees)
 	}
 	printf("VmRSS: %ld kB at the start, %ld kB at the peak, %ld kB after the frees\n", start,
 	       peak, end);
+	CHECK_EQ(failed, 0);
 	CHECK(peak - start > 150 * 1024);
 	CHECK(end - start < (peak - start) / 4);
 }

@@ -809,8 +809,10 @@ static void destroy_quietly(void *arg)
 	for (int round = 0; round < 3; round++) {
 		struct kmem_cache *s =
 			kmem_cache_create("kmm_destroy_quiet", 248, 0, SLAB_NO_MERGE, NULL);
-		void *p = kmem_cache_alloc(s, GFP_KERNEL);
+		void *p;
 
+		CHILD_REQUIRE(s);
+		p = kmem_cache_alloc(s, GFP_KERNEL);
 		kmem_cache_free(s, p);
 		kmem_cache_destroy(s);
 	}
@@ -834,10 +836,13 @@ TEST(destroying_an_empty_cache_reports_nothing)
 void kmm_test_destroy_busy(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("kmm_busy", 264, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL);
-	void *q = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p, *q;
 	struct slabinfo_row row;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p && q);
 	kmem_cache_free(s, q);
 	kmem_cache_destroy(s);
 	/* the kernel leaves such a cache in place, listed: its objects may still be in use */
@@ -873,9 +878,11 @@ static void free_to_wrong_cache(void *arg)
 {
 	struct kmem_cache *a = kmem_cache_create("kmm_wrong_a", 280, 0, SLAB_NO_MERGE, NULL);
 	struct kmem_cache *b = kmem_cache_create("kmm_wrong_b", 280, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(a, GFP_KERNEL);
-	void *q;
+	void *p, *q;
 
+	CHILD_REQUIRE(a && b);
+	p = kmem_cache_alloc(a, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(b, p);
 	/* it went back to a: the next allocation from a hands it out again */
 	q = kmem_cache_alloc(a, GFP_KERNEL);

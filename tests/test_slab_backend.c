@@ -86,21 +86,31 @@ TEST(the_slab_back_end_is_in_use)
 TEST(the_array_cache_is_lifo)
 {
 	struct kmem_cache *s = kmem_cache_create("t_lifo", 64, 0, SLAB_NO_MERGE, NULL);
-	void *a, *b, *c;
+	void *a, *b, *c, *x, *y, *z;
 
 	REQUIRE(s);
 	a = kmem_cache_alloc(s, GFP_KERNEL);
 	b = kmem_cache_alloc(s, GFP_KERNEL);
 	c = kmem_cache_alloc(s, GFP_KERNEL);
+	if (!(a && b && c)) {
+		kmem_cache_free(s, a);
+		kmem_cache_free(s, b);
+		kmem_cache_free(s, c);
+		kmem_cache_destroy(s);
+	}
+	REQUIRE(a && b && c);
 	kmem_cache_free(s, a);
 	kmem_cache_free(s, c);
 	kmem_cache_free(s, b);
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == b);
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == c);
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == a);
-	kmem_cache_free(s, a);
-	kmem_cache_free(s, b);
-	kmem_cache_free(s, c);
+	x = kmem_cache_alloc(s, GFP_KERNEL);
+	y = kmem_cache_alloc(s, GFP_KERNEL);
+	z = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(x == b);
+	CHECK(y == c);
+	CHECK(z == a);
+	kmem_cache_free(s, x);
+	kmem_cache_free(s, y);
+	kmem_cache_free(s, z);
 	CHECK_EQ(kmm_slab_validate("t_lifo"), 0);
 	kmem_cache_destroy(s);
 }
@@ -152,8 +162,9 @@ static void *flush_thread(void *arg)
 	CHECK_EQ(info_of(s).shared_avail, 120);
 	CHECK_EQ(attr_num("t_flush", "shared_avail"), 120);
 	/* the newest stay: the last freed comes back first */
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == p[N - 1]);
-	kmem_cache_free(s, p[N - 1]);
+	p[0] = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(p[0] == p[N - 1]);
+	kmem_cache_free(s, p[0]);
 	return NULL;
 }
 
@@ -246,6 +257,7 @@ TEST(kmalloc_caches_are_slabs_classes)
 	struct row r;
 	void *p = kmalloc(90, GFP_KERNEL);
 
+	REQUIRE(p);
 	/* SLAB's kmalloc caches are SLAB_HWCACHE_ALIGN: kmalloc-96 has a 128-byte stride */
 	REQUIRE(slabinfo_row("kmalloc-96", &r));
 	CHECK_EQ(r.objsize, 128);
@@ -256,6 +268,7 @@ TEST(kmalloc_caches_are_slabs_classes)
 	CHECK_EQ(r.objperslab, 124);
 	CHECK(!slabinfo_row("kmalloc-16", &r));
 	p = kmalloc(1, GFP_KERNEL);
+	REQUIRE(p);
 	CHECK_EQ(ksize(p), 32);
 	kfree(p);
 	/* the largest class: one 8 KiB object in an order-1 slab (slab_max_order 1) */
@@ -359,6 +372,7 @@ TEST(constructors_run_once_per_object_when_a_slab_grows)
 	((unsigned char *)p)[0] = 0xc7; /* back to the constructed state */
 	kmem_cache_free(s, p);
 	q = kmem_cache_alloc(s, GFP_KERNEL);
+	REQUIRE(q);
 	CHECK(q == p);
 	CHECK_EQ(ctor_calls, num);
 	for (int i = 0; i < 256; i++)
@@ -378,6 +392,11 @@ TEST(management_is_off_slab_for_large_objects_with_a_constructor)
 	char buf[32];
 	void *p[8];
 
+	if (!(s && o && on)) {
+		kmem_cache_destroy(s);
+		kmem_cache_destroy(o);
+		kmem_cache_destroy(on);
+	}
 	REQUIRE(s && o && on);
 	CHECK(kmm_slab_attr("t_offslab", "slab_mgmt", buf, sizeof(buf)) > 0);
 	CHECK(!strcmp(buf, "off-slab\n"));
@@ -507,8 +526,12 @@ TEST(cache_reap_shrinks_an_idle_cache_within_seconds)
 static void destroy_busy(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("t_busy", 96, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
 
+	if (!p) {
+		fprintf(stderr, "allocation failed\n");
+		return;
+	}
 	kmem_cache_destroy(s);
 	/* the cache stays, its object usable and freeable */
 	memset(p, 1, 96);
@@ -531,9 +554,14 @@ TEST(destroying_a_cache_with_live_objects_is_reported)
 static void double_free(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("t_dfree", 64, 0, SLAB_NO_MERGE, NULL);
-	void *a = kmem_cache_alloc(s, GFP_KERNEL), *b = kmem_cache_alloc(s, GFP_KERNEL);
+	void *a = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
+	void *b = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
 	void *x, *y;
 
+	if (!a || !b) {
+		fprintf(stderr, "allocation failed\n");
+		return;
+	}
 	kmem_cache_free(s, a);
 	kmem_cache_free(s, b);
 	kmem_cache_free(s, a);		   /* a is in the array, under b */
@@ -575,7 +603,7 @@ TEST(bulk_alloc_and_free)
 	void *p[N], *sorted[N];
 
 	REQUIRE(s);
-	CHECK_EQ(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, N, p), N);
+	REQUIRE(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, N, p) == N);
 	memcpy(sorted, p, sizeof(p));
 	qsort(sorted, N, sizeof(void *), cmp_ptr);
 	for (int i = 1; i < N; i++)

@@ -217,8 +217,11 @@ struct kunit_result {
 static void clobber_zone(void *arg)
 {
 	struct kmem_cache *s = test_cache("TestSlub_RZ_alloc", 64, SLAB_RED_ZONE);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL);
+	u8 *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	p[64] = 0x12;
 	printf("first=%d\n", kmm_slab_validate("TestSlub_RZ_alloc"));
 	printf("second=%d\n", kmm_slab_validate("TestSlub_RZ_alloc"));
@@ -245,9 +248,12 @@ TEST(kunit_clobber_zone)
 static void next_pointer(void *arg)
 {
 	struct kmem_cache *s = test_cache("TestSlub_next_ptr_free", 64, SLAB_POISON);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL);
+	u8 *p;
 	unsigned long tmp, *ptr_addr;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	ptr_addr = (unsigned long *)(p + s->offset);
 	tmp = *ptr_addr;
@@ -282,8 +288,11 @@ static void poison_clobber(void *arg)
 	int offset = (int)(intptr_t)arg;
 	const char *name = offset ? "TestSlub_50th_word_free" : "TestSlub_1th_word_free";
 	struct kmem_cache *s = test_cache(name, 64, SLAB_POISON);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL);
+	u8 *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	p[offset] = offset ? 0x9a : 0x78;
 	printf("first=%d\n", kmm_slab_validate(name));
@@ -318,8 +327,11 @@ TEST(kunit_clobber_50th_byte)
 static void clobber_redzone_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("TestSlub_RZ_free", 64, SLAB_RED_ZONE);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL);
+	u8 *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	p[64] = 0xab;
 	printf("first=%d\n", kmm_slab_validate("TestSlub_RZ_free"));
@@ -349,8 +361,11 @@ void slab_debug_kmalloc_redzone_child(void *arg)
 at:
 		(unsigned long)&&at;
 	});
-	u8 *p = slab_ops->alloc(s, GFP_KERNEL, NUMA_NO_NODE, here, 18);
+	u8 *p;
 
+	CHILD_REQUIRE(s);
+	p = slab_ops->alloc(s, GFP_KERNEL, NUMA_NO_NODE, here, 18);
+	CHILD_REQUIRE(p);
 	p[18] = 0xab;
 	p[19] = 0xab;
 	printf("first=%d\n", kmm_slab_validate("TestSlub_RZ_kmalloc"));
@@ -381,8 +396,12 @@ void slab_debug_double_free_child(void *arg);
 void slab_debug_double_free_child(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_df", 64, FZPU);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q = kmem_cache_alloc(s, GFP_KERNEL), *r;
+	void *p, *q, *r;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p && q);
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, p);
 	/* the cache is intact: p comes back once, q frees, nothing to repair */
@@ -425,8 +444,11 @@ TEST(double_free_reported_with_both_tracks_and_ignored)
 static void interior_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_interior", 64, FZPU);
-	char *p = kmem_cache_alloc(s, GFP_KERNEL);
+	char *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p + 8);
 	printf("validate=%d\n", kmm_slab_validate("t_interior"));
 	kmem_cache_free(s, p);
@@ -450,8 +472,11 @@ void slab_debug_wrong_cache_child(void *arg)
 {
 	struct kmem_cache *a = test_cache("t_wrong_a", 64, FZPU);
 	struct kmem_cache *b = test_cache("t_wrong_b", 64, FZPU);
-	void *p = kmem_cache_alloc(a, GFP_KERNEL);
+	void *p;
 
+	CHILD_REQUIRE(a && b);
+	p = kmem_cache_alloc(a, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(b, p);
 	/* freed to the cache it came from: both caches are empty and sound */
 	printf("objects=%ld\n", attr_num("t_wrong_a", "objects"));
@@ -474,8 +499,11 @@ TEST(free_to_the_wrong_cache_reported_with_the_owner)
 static void redzone_write_then_free(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_rz", 64, FZPU);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL);
+	u8 *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	p[64] = 0x41;
 	kmem_cache_free(s, p);
 	/* not freed: the red zone was repaired, the object stays allocated (leaked) */
@@ -500,9 +528,12 @@ TEST(write_past_the_object_reported_at_free)
 static void use_after_free_then_alloc(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_uaf", 64, FZPU);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+	u8 *p, *q;
 	void *more[64];
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	p[10] = 0;
 	/* the damaged slab is given up; the next object comes from a new one */
@@ -533,8 +564,11 @@ TEST(write_after_free_reported_at_the_next_allocation)
 static void corrupt_freepointer_then_alloc(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_fp", 64, FZPU);
-	u8 *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+	u8 *p, *q;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	p[s->offset] ^= 1; /* the free pointer outside the object */
 	q = kmem_cache_alloc(s, GFP_KERNEL);
@@ -574,8 +608,11 @@ TEST(kfree_of_a_pointer_kmm_never_handed_out)
 static void trace_child(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_trace", 32, SLAB_TRACE);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p;
 
+	CHILD_REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	kmem_cache_free(s, p);
 	kmem_cache_destroy(s);
 }
@@ -595,8 +632,12 @@ static void bulk_debug(void *arg)
 {
 	struct kmem_cache *s = test_cache("t_bulk_dbg", 48, FZPU);
 	void *p[40];
+	int n;
 
-	printf("alloc=%d\n", kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, 40, p));
+	CHILD_REQUIRE(s);
+	n = kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, 40, p);
+	printf("alloc=%d\n", n);
+	CHILD_REQUIRE(n == 40);
 	printf("zero=%d\n", ((unsigned char *)p[7])[47] == 0);
 	kmem_cache_free_bulk(s, 40, p);
 	printf("objects=%ld validate=%d\n", attr_num("t_bulk_dbg", "objects"),
@@ -636,6 +677,7 @@ TEST(kmm_debug_env_child)
 	printf("t_other U=%ld\n", attr_num("t_other", "store_user"));
 	/* kzalloc clears what was asked for; the rest of the object is red zone */
 	p = kzalloc(40, GFP_KERNEL);
+	CHILD_REQUIRE(a && b && p);
 	__asm__("" : "+r"(p)); /* the compiler must not know the size: we look past it */
 	printf("zeroed=%d rz=%#x validate=%d\n", p[39] == 0, p[40],
 	       kmm_slab_validate("kmalloc-64"));
@@ -643,7 +685,9 @@ TEST(kmm_debug_env_child)
 	kfree(p);
 	/* krealloc within the object: ksize() hands over the whole object */
 	p = kmalloc(40, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	p = krealloc(p, 60, GFP_KERNEL);
+	CHILD_REQUIRE(p);
 	memset(p, 1, 60);
 	kfree(p);
 	printf("end validate=%d\n", kmm_slab_validate("kmalloc-64"));

@@ -96,6 +96,7 @@ TEST(ctor_runs_once_per_object_at_slab_creation_never_on_reuse)
 		bool was_freed = false;
 
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		REQUIRE(p[i]);
 		for (int j = 0; j < nr_freed; j++)
 			was_freed |= freed[j] == p[i];
 		reused += was_freed;
@@ -159,9 +160,11 @@ TEST(gfp_zero_and_ksize)
 
 	REQUIRE(s);
 	p = kmem_cache_alloc(s, GFP_KERNEL);
+	REQUIRE(p);
 	memset(p, 0xff, 60);
 	kmem_cache_free(s, p);
 	p = kmem_cache_zalloc(s, GFP_KERNEL);
+	REQUIRE(p);
 	for (int i = 0; i < 60; i++)
 		CHECK_EQ(p[i], 0);
 	/* no debug metadata, no RCU: all of the stride is usable (slab_ksize) */
@@ -197,6 +200,7 @@ TEST(freelist_order_is_shuffled_differently_in_each_slab)
 		struct slab *slab;
 
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		REQUIRE(p[i]);
 		slab = virt_to_slab(p[i]);
 		idx[i / per_slab][i % per_slab] =
 			(unsigned int)(((char *)p[i] - (char *)slab_address(slab)) / s->size);
@@ -224,13 +228,14 @@ TEST(freelist_order_is_shuffled_differently_in_each_slab)
 TEST(free_pointer_is_stored_obfuscated)
 {
 	struct kmem_cache *s = kmem_cache_create("slub_hardened", 64, 0, SLAB_NO_MERGE, NULL);
-	void *a, *b;
+	void *a, *b, *c, *d;
 	unsigned long raw, addr;
 
 	REQUIRE(s);
 	CHECK(s->random != 0);
 	a = kmem_cache_alloc(s, GFP_KERNEL);
 	b = kmem_cache_alloc(s, GFP_KERNEL);
+	REQUIRE(a && b);
 	kmem_cache_free(s, a);
 	kmem_cache_free(s, b); /* b's free pointer now leads to a */
 	addr = (unsigned long)b + s->offset;
@@ -238,18 +243,24 @@ TEST(free_pointer_is_stored_obfuscated)
 	CHECK(raw != (unsigned long)a);
 	CHECK_EQ(raw, (unsigned long)a ^ s->random ^ __builtin_bswap64(addr));
 	/* and the allocator still follows it */
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == b);
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == a);
-	kmem_cache_free(s, a);
-	kmem_cache_free(s, b);
+	c = kmem_cache_alloc(s, GFP_KERNEL);
+	d = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(c == b);
+	CHECK(d == a);
+	kmem_cache_free(s, c);
+	kmem_cache_free(s, d);
 	kmem_cache_destroy(s);
 }
 
 static void double_free_child(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("slub_dfree", 128, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q, *r;
+	void *p = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL, *q, *r;
 
+	if (!p) {
+		printf("allocation failed\n");
+		return;
+	}
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, p);
 	printf("validate=%d\n", slub_ops.validate(s));
@@ -312,8 +323,10 @@ TEST(sheaf_capacity_is_the_kernels_rounded_to_a_kmalloc_size)
 TEST(a_freed_object_is_the_next_one_allocated)
 {
 	struct kmem_cache *s = kmem_cache_create("sheaf_lifo", 40, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+	void *p, *q;
 
+	REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
 	REQUIRE(p);
 	kmem_cache_free(s, p);
 	q = kmem_cache_alloc(s, GFP_KERNEL);
@@ -372,8 +385,10 @@ TEST(full_sheaves_go_through_the_barn_to_another_thread)
 TEST(hooks_turn_every_threads_fast_paths_off_and_back_on)
 {
 	struct kmem_cache *s = kmem_cache_create("sheaf_hooks", 64, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p, *q;
 
+	REQUIRE(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
 	REQUIRE(p);
 	/* the thread now has a main sheaf of @s, which its fast paths see */
 	CHECK(fast_cpu_slab(s)->base != NULL);
@@ -382,12 +397,13 @@ TEST(hooks_turn_every_threads_fast_paths_off_and_back_on)
 	CHECK(fast_cpu_slab(s)->base == NULL);
 	/* everything still works, through the slow paths */
 	kmem_cache_free(s, p);
-	CHECK(kmem_cache_alloc(s, GFP_KERNEL) == p);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(q == p);
 	slab_hooks_put();
 	CHECK(fast_cpu_slab(s)->base == NULL);
 	slab_hooks_put();
 	CHECK(fast_cpu_slab(s)->base != NULL);
-	kmem_cache_free(s, p);
+	kmem_cache_free(s, q);
 	kmem_cache_destroy(s);
 }
 
@@ -474,6 +490,7 @@ TEST(cpu_partial_and_node_partial_lists_follow_the_kernels_limits)
 		struct slab *slab;
 
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		REQUIRE(p[i]);
 		slab = virt_to_slab(p[i]);
 		if (!nseen || seen[nseen - 1] != slab)
 			seen[nseen++] = slab;
@@ -532,8 +549,10 @@ TEST(empty_slabs_beyond_min_partial_go_back_to_the_page_allocator)
 
 	REQUIRE(s);
 	kmm_page_stats(&before);
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		REQUIRE(p[i]);
+	}
 	kmm_page_stats(&peak);
 	slabs = attr_num("slub_discard", "slabs");
 	CHECK_EQ(slabs, N / oo_objects(s->oo));
@@ -560,7 +579,7 @@ TEST(bulk_alloc_is_all_or_nothing_and_bulk_free_groups_by_slab)
 	static void *p[5000], *q[64];
 
 	REQUIRE(s);
-	CHECK_EQ(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, 5000, p), 5000);
+	REQUIRE(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO, 5000, p) == 5000);
 	for (int i = 0; i < 5000; i++) {
 		CHECK_EQ(((unsigned char *)p[i])[47], 0);
 		memset(p[i], 1, 48);
@@ -574,11 +593,16 @@ TEST(bulk_alloc_is_all_or_nothing_and_bulk_free_groups_by_slab)
 	CHECK_EQ(slub_ops.validate(s), 0);
 
 	/* kfree_bulk: objects of different caches, and a large kmalloc among them */
-	for (int i = 0; i < 64; i++)
-		q[i] = i % 3 == 0 ? kmem_cache_alloc(s, GFP_KERNEL) :
-		       i % 3 == 1 ? kmalloc(200, GFP_KERNEL) :
-				    kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
-	kfree_bulk(64, q);
+	int nq = 0;
+
+	for (int i = 0; i < 64; i++) {
+		q[nq] = i % 3 == 0 ? kmem_cache_alloc(s, GFP_KERNEL) :
+			i % 3 == 1 ? kmalloc(200, GFP_KERNEL) :
+				     kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
+		nq += q[nq] != NULL;
+	}
+	CHECK_EQ(nq, 64);
+	kfree_bulk(nq, q);
 	kmem_cache_shrink(s);
 	CHECK_EQ(attr_num("slub_bulk", "objects"), 0);
 	CHECK_EQ(slub_ops.validate(s), 0);
@@ -623,8 +647,12 @@ TEST(debug_caches_are_served_under_the_list_lock_with_exact_lists)
 void slub_test_destroy_busy(void *arg)
 {
 	struct kmem_cache *s = kmem_cache_create("slub_busy", 300, 0, SLAB_NO_MERGE, NULL);
-	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *p = s ? kmem_cache_alloc(s, GFP_KERNEL) : NULL;
 
+	if (!p) {
+		printf("allocation failed\n");
+		return;
+	}
 	kmem_cache_destroy(s);
 	memset(p, 0x22, 300);
 	kmem_cache_free(s, p);

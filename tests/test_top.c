@@ -29,6 +29,8 @@ static int child_main(void)
 	char path[4096], byte;
 	int waited = 0;
 
+	if (!c)
+		return 1;
 	for (int i = 0; i < NR_OBJS; i++)
 		if (!kmem_cache_alloc(c, GFP_KERNEL))
 			return 1;

@@ -51,6 +51,21 @@ static inline bool shim_is_malloc(void)
 	return strstr(defining_library((void *)malloc), "libkmm-malloc.so") != NULL;
 }
 
+/*
+ * main() of a test that runs with the shim as its malloc: re-executed with it preloaded,
+ * then the tests, or status 1 if malloc is someone else's.
+ */
+static inline int shim_test_main(char **argv)
+{
+	shim_reexec(argv);
+	if (!shim_is_malloc()) {
+		fprintf(stderr, "malloc is %s's, not the shim's\n",
+			defining_library((void *)malloc));
+		return 1;
+	}
+	return kmm_test_main();
+}
+
 /* A figure of /proc/self/status in kB ("VmRSS", "RssAnon", "RssShmem"), or -1. */
 static inline long proc_status_kb(const char *key)
 {

@@ -6,38 +6,11 @@
  * orders up to 3 out of the buddy lists until they drain, as the kernel's.)
  */
 #include "kmm_test.h"
-
-#include <dirent.h>
-#include <sys/stat.h>
+#include "page_reporting_test.h"
 
 #include <kmm.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
-
-/* Bytes of kmm's RAM the host backs now: the memfd's allocated blocks. */
-static long long ram_backed_bytes(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	long long bytes = -1;
-
-	while (d && (e = readdir(d))) {
-		char path[300], target[300];
-		ssize_t n;
-		struct stat st;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (strstr(target, "memfd:kmm-ram") && stat(path, &st) == 0)
-			bytes = (long long)st.st_blocks * 512;
-	}
-	if (d)
-		closedir(d);
-	return bytes;
-}
 
 /* Order-4 blocks, every other one kept so that the freed ones cannot merge far. */
 enum { NR_PAIRS = 48, ORDER = 4 };

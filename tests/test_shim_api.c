@@ -433,11 +433,6 @@ TEST(free_of_a_foreign_address_is_ignored)
 
 int main(int argc, char **argv)
 {
-	shim_reexec(argv);
-	if (!shim_is_malloc()) {
-		fprintf(stderr, "malloc is %s's, not the shim's\n",
-			defining_library((void *)malloc));
-		return 1;
-	}
-	return kmm_test_main();
+	(void)argc;
+	return shim_test_main(argv);
 }

@@ -259,11 +259,6 @@ TEST(rss_falls_back_after_a_burst_of_frees)
 
 int main(int argc, char **argv)
 {
-	shim_reexec(argv);
-	if (!shim_is_malloc()) {
-		fprintf(stderr, "malloc is %s's, not the shim's\n",
-			defining_library((void *)malloc));
-		return 1;
-	}
-	return kmm_test_main();
+	(void)argc;
+	return shim_test_main(argv);
 }

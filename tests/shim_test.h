@@ -82,6 +82,23 @@ static inline long proc_status_kb(const char *key)
 	return kb;
 }
 
+/*
+ * VmRSS once free page reporting, which runs in the background, has given back three
+ * quarters of what was allocated since @start_kb (at most 10 s); prints the three figures.
+ */
+static inline long rss_after_frees_kb(long start_kb, long peak_kb)
+{
+	long end = proc_status_kb("VmRSS");
+
+	for (int tries = 0; tries < 100 && end - start_kb >= (peak_kb - start_kb) / 4; tries++) {
+		usleep(100 * 1000);
+		end = proc_status_kb("VmRSS");
+	}
+	printf("VmRSS: %ld kB at the start, %ld kB at the peak, %ld kB after the frees\n", start_kb,
+	       peak_kb, end);
+	return end;
+}
+
 /* Everything @cmd (a shell command) wrote to stdout and stderr; its wait status in *status. */
 static inline char *shell_output(const char *cmd, int *status)
 {

@@ -530,6 +530,12 @@ void kmemleak_show(struct seq_file *m);
 /* True while kmemleak tracks objects: the hooks below do nothing otherwise. */
 extern bool kmemleak_enabled;
 /* page_alloc.c's hooks: a block of 1 << @order pages allocated / freed. */
+/*
+ * alloc_pages_node() on behalf of @caller, the code that asked (kmalloc's caller for a
+ * large kmalloc): the caller kmemleak and might_sleep reports name.
+ */
+struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int preferred_nid,
+				unsigned long caller);
 /* @caller: who asked, as the allocators record it; the exit check attributes leaks by it. */
 void kmemleak_alloc_pages(struct page *page, unsigned int order, gfp_t gfp, unsigned long caller);
 void kmemleak_alloc_caller(const void *ptr, size_t size, int min_count, gfp_t gfp,

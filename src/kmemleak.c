@@ -259,8 +259,6 @@ static void create_object(unsigned long ptr, size_t size, int min_count, unsigne
 		/* SLOB's large kmalloc: its pages are tracked already */
 		other = lookup_object(ptr, false);
 		tracked = other && (other->flags & OBJECT_PAGES) && !(flags & OBJECT_PAGES);
-		if (tracked)
-			other->caller = caller; /* kmalloc's caller asked for them */
 	}
 	spin_unlock(&kmemleak_lock);
 	if (!inserted && !tracked)

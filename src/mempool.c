@@ -151,11 +151,11 @@ int mempool_init(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn, mempool
 static mempool_t *create_pool(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
 			      void *pool_data, gfp_t gfp_mask, int node_id, unsigned long caller)
 {
-	mempool_t *pool = kmalloc_node_track_caller(sizeof(*pool), gfp_mask | __GFP_ZERO, node_id);
+	mempool_t *pool =
+		__kmalloc_node_track_caller(sizeof(*pool), gfp_mask | __GFP_ZERO, node_id, caller);
 
 	if (!pool)
 		return NULL;
-	kmemleak_set_caller(pool, caller);
 	if (mempool_init_node(pool, min_nr, alloc_fn, free_fn, pool_data, gfp_mask, node_id)) {
 		kfree(pool);
 		return NULL;

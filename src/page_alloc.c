@@ -1482,8 +1482,8 @@ static bool gfp_is_impossible(gfp_t gfp, unsigned int order)
 	return false;
 }
 
-static struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int preferred_nid,
-				       unsigned long caller)
+struct page *alloc_pages_caller(gfp_t gfp, unsigned int order, int preferred_nid,
+				unsigned long caller)
 {
 	struct alloc_context ac;
 	struct page *page;

@@ -436,7 +436,7 @@ void slab_clear_page_type(struct slab *slab);
 /* "BUG %s (%s): %s" / "Slab ... " style reports are formatted by the back-ends. */
 
 /* A large kmalloc straight from the page allocator (PGTY_large_kmalloc), for SLOB. */
-void *slab_kmalloc_large(size_t size, gfp_t flags, int node);
+void *slab_kmalloc_large(size_t size, gfp_t flags, int node, unsigned long caller);
 
 /* ksize() without telling the memory checkers (mm/slab.h's __ksize). */
 size_t __ksize(const void *object);

@@ -866,14 +866,14 @@ static noinline gfp_t kmalloc_fix_flags(gfp_t flags)
 	return flags;
 }
 
-static noinline void *kmalloc_large_node(size_t size, gfp_t flags, int node)
+static noinline void *kmalloc_large_node(size_t size, gfp_t flags, int node, unsigned long caller)
 {
 	unsigned int order = (unsigned int)get_order(size);
 	struct page *page;
 
 	if (unlikely(flags & GFP_SLAB_BUG_MASK))
 		flags = kmalloc_fix_flags(flags);
-	page = alloc_pages_node(node, flags | __GFP_COMP, order);
+	page = alloc_pages_caller(flags | __GFP_COMP, order, node, caller);
 	if (!page)
 		return NULL;
 	__SetPageLargeKmalloc(page);
@@ -881,9 +881,9 @@ static noinline void *kmalloc_large_node(size_t size, gfp_t flags, int node)
 	return page_address(page);
 }
 
-void *slab_kmalloc_large(size_t size, gfp_t flags, int node)
+void *slab_kmalloc_large(size_t size, gfp_t flags, int node, unsigned long caller)
 {
-	return kmalloc_large_node(size, flags, node);
+	return kmalloc_large_node(size, flags, node, caller);
 }
 
 /* SLOB serves kmalloc itself: its blocks get the hooks the caches' slow path runs (a NULL
@@ -908,12 +908,8 @@ static noinline void *kmalloc_slowpath(size_t size, gfp_t flags, int node, unsig
 			return NULL;
 		return kmalloc_slob(size, flags, node, caller);
 	}
-	if (unlikely(size > kmalloc_max_cache_size)) {
-		void *object = kmalloc_large_node(size, flags, node);
-
-		kmemleak_set_caller(object, caller); /* the pages' own caller is this function */
-		return object;
-	}
+	if (unlikely(size > kmalloc_max_cache_size))
+		return kmalloc_large_node(size, flags, node, caller);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & GFP_SLAB_BUG_MASK))

@@ -565,7 +565,7 @@ static void *slob_kmalloc(size_t size, gfp_t gfp, int node, unsigned long caller
 	unsigned int *m;
 
 	if (size >= PAGE_SIZE - minalign)
-		return slab_kmalloc_large(size, gfp, node);
+		return slab_kmalloc_large(size, gfp, node, caller);
 	if (!size)
 		return ZERO_SIZE_PTR;
 	gfp &= ~(__GFP_DMA32 | __GFP_HIGHMEM); /* kmalloc_fix_flags()'s, if it let them by */

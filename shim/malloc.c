@@ -213,14 +213,11 @@ void *shim_alloc_slow(size_t size, gfp_t gfp)
 	if (unlikely(shim_initialising))
 		return boot_alloc(size, SHIM_MALLOC_ALIGN) ?: set_enomem();
 	shim_ensure_init();
-	if (unlikely(kmalloc_align_small) && size > 8) {
-		if (unlikely(port_runtime_alloc))
-			gfp |= __GFP_NOFAIL; /* liburcu for kmm, as below (SLOB's path) */
+	if (unlikely(port_runtime_alloc))
+		gfp |= __GFP_NOFAIL; /* liburcu on kmm's behalf: it gives up the process on NULL */
+	if (unlikely(kmalloc_align_small) && size > 8)
 		return shim_alloc_aligned(SHIM_MALLOC_ALIGN, size, gfp);
-	}
 	p = size <= INT_MAX ? kvmalloc(size, gfp) : shim_alloc_huge(size, PAGE_SIZE, gfp);
-	if (unlikely(!p) && port_runtime_alloc && size <= INT_MAX)
-		p = kvmalloc(size, gfp | __GFP_NOFAIL); /* liburcu for kmm: it cannot fail */
 	return p ? p : set_enomem();
 }
 
